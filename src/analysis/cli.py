@@ -1,0 +1,196 @@
+"""Command line: ``analysis --help`` lists the commands.
+
+Exit codes: 0 success, 1 a run finished with failures, 2 invalid input or usage.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import AnalysisError, InputError
+
+WAREHOUSE = click.option("--warehouse", type=click.Path(path_type=Path), default=Path("data/warehouse.duckdb"),
+                         show_default=True, help="数据仓库文件 / warehouse file")
+
+
+def _fail(err: Exception) -> None:
+    click.echo(str(err), err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """政治生态分析研判 / political ecology analysis and assessment."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@WAREHOUSE
+@click.option("--replace", is_flag=True, help="以新值替换冲突的已入库数值(旧值存入历史表)/ replace conflicting stored values")
+@click.option("--framework", type=click.Path(exists=True, path_type=Path), default=None,
+              help="指标体系文件 / framework file (default: the one stored, else data/framework/framework.csv)")
+def ingest(paths, warehouse, replace, framework):
+    """导入 CSV / XLSX / Parquet 数据 / load data files (all or nothing)."""
+    from .ingest import ingest as run_ingest
+
+    try:
+        report = run_ingest(paths, warehouse, replace=replace, framework=framework,
+                            command="analysis ingest " + " ".join(sys.argv[2:]))
+    except (InputError, AnalysisError) as e:
+        _fail(e)
+    click.echo(report.summary())
+
+
+@cli.command()
+@WAREHOUSE
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/sample"), show_default=True,
+              help="样例数据 CSV 输出目录 / where the sample CSV files are written")
+@click.option("--units", "n_units", type=int, default=80, show_default=True)
+@click.option("--years", "n_years", type=int, default=6, show_default=True)
+@click.option("--first-year", type=int, default=2019, show_default=True)
+@click.option("--seed", type=int, default=20241, show_default=True)
+@click.option("--no-ingest", is_flag=True, help="只生成文件,不入库 / write files only")
+def sample(warehouse, out, n_units, n_years, first_year, seed, no_ingest):
+    """生成虚构的示例市数据并入库 / generate the synthetic sample city and load it."""
+    from .sample import SYNTHETIC_LABEL, generate, write_files
+
+    data = generate(n_units=n_units, years=range(first_year, first_year + n_years), seed=seed)
+    paths = write_files(data, out)
+    click.echo(f"{SYNTHETIC_LABEL}: {len(data.units.unit_id.unique())} units, "
+               f"{len(data.observations)} observations, {len(data.problems)} problems → {out}")
+    if not no_ingest:
+        from .ingest import ingest as run_ingest
+
+        try:
+            report = run_ingest(paths, warehouse, command="analysis sample")
+        except (InputError, AnalysisError) as e:
+            _fail(e)
+        click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--year", type=int, required=True)
+@WAREHOUSE
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/templates"), show_default=True)
+def template(year, warehouse, out):
+    """为每个牵头部门生成 Excel 采集模板 / write one collection template per lead department."""
+    from .template import write_templates
+    from .warehouse import Warehouse
+
+    try:
+        with Warehouse(warehouse, read_only=True) as wh:
+            fw, units = wh.framework(), wh.units()
+    except AnalysisError as e:
+        _fail(e)
+    for p in write_templates(fw, units, year, out):
+        click.echo(str(p))
+
+
+@cli.command()
+@click.option("--year", type=int, default=None, help="检查年度 / year to check (default: all)")
+@WAREHOUSE
+def validate(year, warehouse):
+    """数据质量摘要 / print a data-quality summary."""
+    import pandas as pd
+
+    from .panel import yearly_values
+    from .quality import summary
+    from .warehouse import Warehouse
+
+    try:
+        with Warehouse(warehouse, read_only=True) as wh:
+            fw, units, obs = wh.framework(), wh.units(), wh.observations()
+    except AnalysisError as e:
+        _fail(e)
+    values = yearly_values(obs, fw, units)
+    s = summary(values, fw, units, year)
+    cov = s["coverage"] if year is None else s["coverage"][s["coverage"].year == year]
+    with pd.option_context("display.width", 160, "display.max_rows", 60, "display.unicode.east_asian_width", True):
+        click.echo("== 覆盖率 / coverage (share of units reporting), indicator × year ==")
+        click.echo(cov.pivot(index="indicator", columns="year", values="coverage").round(2).to_string())
+        click.echo(f"\n== 缺失单元格 / missing cells: {int(cov.missing.sum())} ==")
+        missing = s["missing"] if year is None else s["missing"][s["missing"].year == year]
+        click.echo("== 整年缺失的监测点 / indicators missing for a whole year ==")
+        click.echo(missing[["indicator", "name_zh", "year"]].to_string(index=False) if len(missing) else "无 / none")
+        click.echo(f"\n== 超出范围的数值 / out-of-range values: {len(s['out_of_range'])} ==")
+        if len(s["out_of_range"]):
+            click.echo(s["out_of_range"].head(20).to_string(index=False))
+        click.echo(f"\n== 可疑跳变(与上年相比,稳健 z > 3.5)/ suspicious jumps: {len(s['jumps'])} ==")
+        if len(s["jumps"]):
+            click.echo(s["jumps"].head(20).round(2).to_string(index=False))
+
+
+@cli.command()
+@click.option("--year", type=int, required=True)
+@WAREHOUSE
+@click.option("--config", type=click.Path(exists=True, path_type=Path), default=None, help="run.yaml")
+@click.option("--only", default=None, help="只运行部分报告,如 01,03 / run only these notebooks")
+@click.option("--units", default=None, help="单位代码,逗号分隔 / unit ids for diagnoses, comma-separated")
+@click.option("--jobs", type=int, default=None, help="并行数(默认=CPU 核数)/ parallel notebooks (default: cores)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--show-code", is_flag=True, help="显示代码(教学版)/ show code cells (teaching edition)")
+@click.option("--publish", is_flag=True, help="发布模式:假名化、去除文本、小数抑制 / publication-safe mode")
+def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publish):
+    """运行年度报告 / run the yearly report set."""
+    from .runner import run_year
+
+    try:
+        result = run_year(year=year, warehouse=warehouse, config=config,
+                          only=only.split(",") if only else None, units=units.split(",") if units else None,
+                          jobs=jobs, lang=lang, out=out, show_code=show_code, publish=publish)
+    except AnalysisError as e:
+        _fail(e)
+    click.echo(f"报告索引 / report index: {result.index_path}")
+    if not result.ok:
+        for f in result.failures:
+            click.echo(f"失败 / failed: {f}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("topic_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--year", type=int, default=None)
+@WAREHOUSE
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--internal", is_flag=True, help="内部版:保留问题描述与真实单位名 / internal edition")
+def topic(topic_path, year, warehouse, out, lang, internal):
+    """运行专题调研报告 / run a topical research report."""
+    from .topics import run_topic
+
+    try:
+        result = run_topic(topic_path, year=year, warehouse=warehouse, out=out, lang=lang, publish=not internal)
+    except AnalysisError as e:
+        _fail(e)
+    click.echo(str(result.html_path))
+    if not result.ok:
+        click.echo(f"失败 / failed: {result.error}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("topic_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--year", type=int, default=None)
+@WAREHOUSE
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports/packages"), show_default=True)
+@click.option("--no-pseudonymise", is_flag=True, help="不做假名化(仅限内部)/ keep real unit names (internal only)")
+def package(topic_path, year, warehouse, out, no_pseudonymise):
+    """为合作单位打包研究资料 / write a research package for the partner."""
+    from .topics import package as make_package
+
+    try:
+        path = make_package(topic_path, year=year, out=out, warehouse=warehouse, pseudonymise=not no_pseudonymise)
+    except AnalysisError as e:
+        _fail(e)
+    click.echo(str(path))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

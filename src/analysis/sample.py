@@ -1,0 +1,285 @@
+"""The synthetic sample city (示例市, 虚构数据 / synthetic, fictional data).
+
+Every name is invented; every value is drawn from a documented model so that analyses can be
+checked against the effects planted here. Nothing in it describes a real place or person.
+
+Model. Each unit *u* has a latent quality ``q[u, t]`` (higher = healthier political ecology):
+``q = a_u + planted effects``, with ``a_u ~ N(0, 1)`` drawn from the same distribution in
+every region and unit type. Each monitoring point is a noisy function of ``q`` in its own
+direction (rates and scores rise with q for positive leaves and fall for negative ones; counts
+are Poisson with rate ``base · exp(∓0.35 q)``, per 100 staff where the framework says so).
+
+Planted effects (the tests of later analyses rely on them):
+
+========================  =============================================================
+region ``R03``            every unit improves: ``q += 0.35 · (year − first year)``
+unit ``U017``             deteriorates from 2021: ``q −= 0.6 · (year − 2020)`` (≥ 1 grade)
+unit ``U030``             step change in 2022: ``q −= 1.5`` from 2022 on (a change point)
+leaf ``M22``              missing for every unit in 2021
+leaves ``M07``, ``M09``   a few outliers (values × 12)
+count leaves              Poisson: many zeros and ties
+unit ``U005``             renamed in 2022 (same unit_id, a second name row)
+unit ``U042``             red-line event ``RL1`` = 1 in 2023
+other regions             no true difference in level or trend
+========================  =============================================================
+
+The ids ``R03``, ``U005``, ``U017``, ``U030`` and ``U042`` exist whenever ``n_units ≥ 42``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import framework as fwmod
+
+SYNTHETIC_LABEL = "示例市(虚构数据)/ Sample City (synthetic, fictional data)"
+
+REGIONS = ["青松片区", "翠湖片区", "东岚片区", "西岭片区", "南渚片区", "北垣片区",
+           "云峰片区", "玉泉片区", "金沙片区", "石桥片区", "柳汀片区", "枫林片区"]
+REGIONS_EN = ["Qingsong", "Cuihu", "Donglan", "Xiling", "Nanzhu", "Beiyuan",
+              "Yunfeng", "Yuquan", "Jinsha", "Shiqiao", "Liuting", "Fenglin"]
+TYPES = [("county", 0.15), ("department", 0.40), ("enterprise", 0.20), ("college", 0.25)]
+_DEPT_STEMS = ["澄衡", "景和", "惠通", "安澜", "德润", "明远", "嘉禾", "启航", "永泰", "怀瑾",
+               "思源", "致远", "弘毅", "崇文", "立信", "鸿图", "恒昌", "瑞丰", "博雅", "兴邦"]
+_DEPT_KINDS = ["事务局", "服务中心", "管理局", "促进局", "办公室"]
+_ENT_KINDS = ["集团有限公司", "投资有限公司", "发展有限公司"]
+_COLLEGE_KINDS = ["职业技术学院", "学院", "师范学院", "理工学院"]
+
+# generator per monitoring point: kind, base, sensitivity to q
+_LEAF_MODEL = {
+    "M01": ("count", 1.2), "M02": ("count", 0.9), "M03": ("count", 3.0),
+    "M04": ("pct_neg", 6.0), "M05": ("pct_pos", 88.0), "M06": ("stock", 85.0),
+    "M07": ("count_abs", 4.0), "M08": ("count", 2.0), "M09": ("count_abs", 5.0),
+    "M10": ("stock", 82.0), "M11": ("score", 84.0), "M12": ("pct_pos", 92.0),
+    "M13": ("score", 86.0), "M14": ("pct_pos", 80.0), "M15": ("stock", 87.0),
+    "M16": ("pct_pos", 62.0), "M17": ("count", 0.5), "M18": ("pct_pos", 90.0),
+    "M19": ("pct_pos", 91.0), "M20": ("pct_pos", 85.0), "M21": ("count_abs", 1.0),
+    "M22": ("pct_neg", 8.0), "M23": ("count", 0.8), "M24": ("target", 90.0),
+    "M25": ("score", 83.0), "M26": ("count_res", 6.0), "M27": ("count_abs", 1.5),
+    "M28": ("count_pos", 2.0),
+}
+
+_PROBLEMS = {  # aspect -> [(category, description template)]
+    "D1": [("政治纪律松弛", "{unit}在{year}年{month}月对上级部署存在选择性执行问题,涉及{n}项工作"),
+           ("个人事项报告不实", "{unit}有{n}名干部在{year}年个人有关事项报告中漏报房产信息")],
+    "D2": [("决策落实不力", "{unit}{year}年重点任务推进迟缓,{n}项任务未按期完成"),
+           ("巡察整改不到位", "{unit}对{year}年巡察反馈的{n}个问题整改敷衍,存在虚假整改")],
+    "D3": [("民主集中制执行不到位", "{unit}领导班子{year}年{month}月有{n}项重大事项未经集体研究"),
+           ("民主生活会质量不高", "{unit}{year}年民主生活会批评与自我批评流于形式,相互提意见{n}条且不具体")],
+    "D4": [("主体责任落实不力", "{unit}{year}年党风廉政建设责任清单{n}项内容未落实"),
+           ("基层组织生活不规范", "{unit}所属{n}个党支部{year}年“三会一课”记录不全")],
+    "D5": [("选人用人不规范", "{unit}{year}年{month}月干部选拔中有{n}处程序不规范"),
+           ("干部档案问题", "{unit}{year}年干部档案专项审核发现{n}份档案信息涂改")],
+    "D6": [("违规吃喝", "{unit}{year}年{month}月公务接待超标准宴请{n}次,涉及金额{amount}元"),
+           ("形式主义", "{unit}{year}年各类督查检查重复报送材料{n}份,基层负担较重"),
+           ("违规发放津补贴", "{unit}{year}年违规发放津补贴{n}人次,金额{amount}元")],
+}
+_SOURCES = ["inspection", "audit", "petition", "organisation", "discipline", "supervision"]
+
+
+@dataclass
+class SampleData:
+    """The sample city as DataFrames (columns as in ``docs/data-model.md``)."""
+
+    framework: pd.DataFrame
+    units: pd.DataFrame
+    focal_units: pd.DataFrame
+    observations: pd.DataFrame
+    problems: pd.DataFrame
+    latent: pd.DataFrame  # unit_id, year, q — the truth the analyses should recover
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"units": self.units, "focal_units": self.focal_units,
+                "observations": self.observations, "problems": self.problems}
+
+
+def _unit_table(n_units: int, first_year: int, rng: np.random.Generator) -> pd.DataFrame:
+    ids = [f"U{i:03d}" if n_units < 1000 else f"U{i:05d}" for i in range(1, n_units + 1)]
+    region_idx = np.arange(n_units) % len(REGIONS)
+    type_names = [t for t, _ in TYPES]
+    types = rng.choice(type_names, size=n_units, p=[p for _, p in TYPES])
+    types[: min(n_units, len(REGIONS))] = "county"  # one county/district per region
+    names, names_en = [], []
+    counters: dict[str, int] = {}
+    for i, (uid, r, t) in enumerate(zip(ids, region_idx, types)):
+        k = counters[t] = counters.get(t, 0) + 1
+        stem = _DEPT_STEMS[(i * 7) % len(_DEPT_STEMS)]
+        region = REGIONS[r].removesuffix("片区")
+        if t == "county":
+            name = f"{region}区" if k <= len(REGIONS) else f"{region}新区{k}"
+        elif t == "department":
+            name = f"示例市{stem}{_DEPT_KINDS[k % len(_DEPT_KINDS)]}"
+        elif t == "enterprise":
+            name = f"示例市{stem}{_ENT_KINDS[k % len(_ENT_KINDS)]}"
+        else:
+            name = f"示例{region}{_COLLEGE_KINDS[k % len(_COLLEGE_KINDS)]}"
+        name = f"{name}{k}" if name in names else name
+        names.append(name)
+        names_en.append(f"{t.title()} {uid} ({REGIONS_EN[r]})")
+    staff = np.round(np.exp(rng.normal(5.3, 0.6, n_units))).astype(int) + 20
+    party = np.maximum(5, np.round(staff * rng.uniform(0.3, 0.7, n_units))).astype(int)
+    residents = np.where(types == "county", np.round(np.exp(rng.normal(12.6, 0.4, n_units)), -2),
+                         staff * 120).astype(int)
+    units = pd.DataFrame({
+        "unit_id": ids, "name_zh": names, "name_en": names_en, "type": types,
+        "region": [f"R{r + 1:02d}" for r in region_idx], "staff": staff, "party_members": party,
+        "residents": residents, "valid_from": pd.array([pd.NA] * n_units, dtype="Int64"),
+        "valid_to": pd.array([pd.NA] * n_units, dtype="Int64"), "successor_id": "",
+    })
+    if n_units >= 5:  # U005 is renamed in 2022
+        old = units.index[units.unit_id == ids[4]][0]
+        new_row = units.loc[[old]].copy()
+        old_name = units.loc[old, "name_zh"]
+        new_row["name_zh"] = (old_name.removesuffix("区") + "新区" if units.loc[old, "type"] == "county"
+                              else f"示例市{_DEPT_STEMS[-1]}综合服务中心")
+        new_row["valid_from"] = 2022
+        units.loc[old, "valid_to"] = 2021
+        units = pd.concat([units, new_row], ignore_index=True)
+    return units
+
+
+def _latent(units: pd.DataFrame, years: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    ids = units.drop_duplicates("unit_id")
+    a = rng.normal(0.0, 1.0, len(ids))
+    t = years - years[0]
+    q = a[:, None] + rng.normal(0.0, 0.25, (len(ids), len(years)))
+    q[(ids.region == "R03").to_numpy(), :] += 0.35 * t
+    uid = ids.unit_id.to_numpy()
+    q[uid == "U017", :] -= 0.6 * np.clip(years - 2020, 0, None)
+    q[uid == "U030", :] -= 1.5 * (years >= 2022)
+    return q
+
+
+def generate(n_units: int = 80, years=range(2019, 2025), seed: int = 20241) -> SampleData:
+    """Generate the sample city deterministically (same arguments → identical tables)."""
+    rng = np.random.default_rng(seed)
+    years = np.asarray(list(years), dtype=int)
+    fw = fwmod.load_framework()
+    units = _unit_table(n_units, int(years[0]), rng)
+    ids = units.drop_duplicates("unit_id")
+    q = _latent(units, years, rng)
+    U, T = q.shape
+    staff = ids.staff.to_numpy(float)[:, None] * np.ones((1, T))
+    residents = ids.residents.to_numpy(float)[:, None] * np.ones((1, T))
+
+    leaves = fwmod.leaves(fw).set_index("code")
+    frames = []
+    for code, (kind, base) in _LEAF_MODEL.items():
+        quarterly = leaves.loc[code, "frequency"] == "quarterly"
+        periods = ["Q1", "Q2", "Q3", "Q4"] if quarterly else ["Y"]
+        P = len(periods)
+        shape = (U, T, P)
+        qq = q[:, :, None]
+        if kind in ("count", "count_abs", "count_res", "count_pos"):
+            size = {"count": staff / 100, "count_res": residents / 10000}.get(kind, np.ones((U, T)))
+            sign = 1.0 if kind == "count_pos" else -1.0
+            lam = base * size[:, :, None] * np.exp(sign * 0.35 * qq) / P
+            vals = rng.poisson(np.broadcast_to(lam, shape)).astype(float)
+        elif kind == "pct_pos" or kind == "score":
+            vals = np.clip(base + 4.0 * qq + rng.normal(0, 3.0, shape), 0, 100).round(1)
+        elif kind == "pct_neg":
+            vals = np.clip(base - 2.0 * qq + rng.normal(0, 1.5, shape), 0, 100).round(1)
+        elif kind == "stock":  # cumulative within the year: the last quarter is the yearly value
+            final = np.clip(base + 4.0 * qq + rng.normal(0, 3.0, (U, T, 1)), 0, 100)
+            vals = np.clip(final * np.array([0.35, 0.6, 0.8, 1.0])[None, None, :P]
+                           + rng.normal(0, 1.0, shape), 0, 100).round(1)
+        elif kind == "target":
+            spread = 6.0 * np.exp(-0.3 * qq)
+            vals = np.clip(base + spread * rng.normal(0, 1.0, shape), 0, 150).round(1)
+        else:  # pragma: no cover - the table above is closed
+            raise ValueError(kind)
+        if code in ("M07", "M09"):  # planted outliers
+            vals[[3, 11, 25][: min(3, U)], -2, :] *= 12
+        frames.append(_long(ids.unit_id.to_numpy(), years, periods, code, vals,
+                            leaves.loc[code, "lead_department"]))
+    red = np.zeros((U, T, 4))
+    uid = ids.unit_id.to_numpy()
+    if (uid == "U042").any() and 2023 in years:
+        red[uid == "U042", list(years).index(2023), 2] = 1
+    frames.append(_long(uid, years, ["Q1", "Q2", "Q3", "Q4"], "RL1", red,
+                        leaves_red(fw).loc["RL1", "lead_department"]))
+    obs = pd.concat(frames, ignore_index=True)
+    obs = obs[~((obs.indicator == "M22") & (obs.year == 2021))].reset_index(drop=True)
+    obs["note"] = ""
+
+    latent = pd.DataFrame({"unit_id": np.repeat(uid, T), "year": np.tile(years, U), "q": q.ravel()})
+    focal = (latent.sort_values(["year", "q"]).groupby("year").head(max(1, round(U * 0.2)))
+             .assign(reason="综合研判靠后 / low assessment")[["unit_id", "year", "reason"]]
+             .sort_values(["year", "unit_id"]).reset_index(drop=True))
+    problems = _problems(ids, years, q, rng)
+    return SampleData(fw, units.reset_index(drop=True), focal, obs, problems, latent)
+
+
+def leaves_red(fw: pd.DataFrame) -> pd.DataFrame:
+    return fwmod.leaves(fw, "red_line").set_index("code")
+
+
+def _long(uid, years, periods, code, vals, source) -> pd.DataFrame:
+    U, T, P = vals.shape
+    return pd.DataFrame({
+        "unit_id": np.repeat(uid, T * P),
+        "year": np.tile(np.repeat(years, P), U),
+        "period": np.tile(periods, U * T),
+        "indicator": code,
+        "value": vals.ravel(),
+        "source": source,
+    })
+
+
+def _problems(ids: pd.DataFrame, years: np.ndarray, q: np.ndarray, rng) -> pd.DataFrame:
+    """About 300 problems over six years for 80 units; weaker units get more."""
+    U, T = q.shape
+    # about 0.7 problems per unit-year on average: E[exp(-q/2)] = exp(1/8) for q ~ N(0, 1)
+    lam = 0.7 * np.exp(-0.5 * q) / np.exp(0.125)
+    counts = rng.poisson(lam)
+    rows = []
+    names = ids.name_zh.to_numpy()
+    aspects = list(_PROBLEMS)
+    n = 0
+    for u, t in zip(*np.nonzero(counts)):
+        for _ in range(counts[u, t]):
+            n += 1
+            aspect = aspects[rng.integers(len(aspects))]
+            category, template = _PROBLEMS[aspect][rng.integers(len(_PROBLEMS[aspect]))]
+            year = int(years[t])
+            desc = template.format(unit=names[u], year=year, month=int(rng.integers(1, 13)),
+                                   n=int(rng.integers(2, 9)), amount=int(rng.integers(3, 60)) * 100)
+            deadline = pd.Timestamp(year + 1, int(rng.integers(1, 7)), 28)
+            rectified = rng.random() < (0.9 if year < years[-1] else 0.5)
+            done = deadline - pd.Timedelta(days=int(rng.integers(-40, 120))) if rectified else pd.NaT
+            kept = rng.random() < 0.85
+            rows.append({
+                "problem_id": f"P{year}-{n:05d}", "unit_id": ids.unit_id.iloc[u], "year": year,
+                "source": _SOURCES[rng.integers(len(_SOURCES))], "aspect": aspect,
+                "category": category, "description": desc,
+                "severity": ["low", "medium", "high"][rng.choice(3, p=[0.5, 0.35, 0.15])],
+                "status": "rectified" if rectified else ("rectifying" if rng.random() < 0.6 else "open"),
+                "deadline": deadline.date(), "rectified_on": None if pd.isna(done) else done.date(),
+                "kept": kept, "fed_back": bool(kept and rng.random() < 0.95),
+            })
+    out = pd.DataFrame(rows)
+    out["deadline"] = pd.to_datetime(out.deadline)
+    out["rectified_on"] = pd.to_datetime(out.rectified_on)
+    return out
+
+
+def write_files(data: SampleData, out_dir) -> list:
+    """Write the sample's tables as UTF-8 CSV files (plus a README) and return their paths,
+    units first, in the order they must be ingested."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "README.md").write_text(
+        f"# {SYNTHETIC_LABEL}\n\n这些文件是虚构的示例数据,由 `analysis sample` 按固定随机种子生成,"
+        "不描述任何真实地区、单位或个人。\nThese files are synthetic sample data generated by `analysis sample`; "
+        "they describe no real place, unit or person.\n\nPlanted effects: see the docstring of `analysis.sample`.\n",
+        encoding="utf-8")
+    paths = []
+    for name, frame in data.tables().items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+        paths.append(path)
+    return paths
