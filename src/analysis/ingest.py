@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -105,7 +106,9 @@ def _reason(check: str) -> tuple[str, str]:
     if check.startswith(("coerce_dtype", "dtype")):
         kind = re.search(r"'(\w+)", check)
         kind = kind.group(1) if kind else ""
-        if kind.startswith(("float", "Int", "int")):
+        if kind.startswith(("Int", "int")):
+            return "应为整数(不能含文字或小数)", "must be a whole number (no text or decimals)"
+        if kind.startswith("float"):
             return "应为数值(不能含文字)", "must be a number (no text)"
         if kind.startswith("datetime"):
             return "应为日期(如 2024-06-30)", "must be a date (e.g. 2024-06-30)"
@@ -143,6 +146,10 @@ class Batch:
 
     def issue(self, zh: str, en: str, pos: int | None = None, column: str | None = None, value=None) -> Issue:
         row = int(self.rows[pos]) if pos is not None else None
+        if hasattr(value, "item"):  # numpy scalar → plain Python value in messages
+            value = value.item()
+        if value is not None and not isinstance(value, str) and pd.isna(value):
+            value = None
         return Issue(self.file, zh, en, row=row, column=column, value=value, sheet=self.sheet)
 
 
@@ -205,8 +212,9 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.ParserError as e:
         m = re.search(r"line (\d+)", str(e))
-        raise InputError([Issue(str(path), f"CSV 格式错误:列数与表头不一致({e})",
-                                f"malformed CSV: a row has more fields than the header ({e})",
+        detail = str(e).strip()
+        raise InputError([Issue(str(path), f"CSV 格式错误:列数与表头不一致({detail})",
+                                f"malformed CSV: a row has more fields than the header ({detail})",
                                 row=int(m.group(1)) if m else None)]) from None
 
 
@@ -281,8 +289,10 @@ def read_file(path: str | Path, framework: pd.DataFrame) -> list[Batch]:
         sheets = _read_xlsx(path)
     elif suffix == ".parquet":
         try:
-            df = pd.read_parquet(io.BytesIO(data))
-        except Exception as e:  # pyarrow raises several types for damaged files
+            con = duckdb.connect()
+            df = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+            con.close()
+        except duckdb.Error as e:
             raise InputError([Issue(str(path), f"无法读取 Parquet 文件({type(e).__name__})",
                                     f"cannot read the Parquet file ({type(e).__name__})")]) from None
         sheets = [(None, df.astype(object).map(_norm), np.arange(1, len(df) + 1))]
@@ -386,6 +396,10 @@ def _typed(batch: Batch, issues: list[Issue]) -> pd.DataFrame | None:
             column = f.column if isinstance(f.column, str) else None
             if f.check == "column_in_dataframe":
                 column = str(f.failure_case)
+            elif pos is None:  # a check that crashed on values that already failed type coercion
+                continue
+            if f.check == "multiple_fields_uniqueness":  # one issue per duplicated row, not per key column
+                column = "+".join(schema.unique)
             key = (pos, column)
             if key in seen:
                 continue

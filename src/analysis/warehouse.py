@@ -149,7 +149,7 @@ class Warehouse:
         return self.table("focal_units")
 
     def provenance(self) -> pd.DataFrame:
-        return self.con.execute("SELECT * FROM provenance ORDER BY loaded_at, file").df()
+        return self.con.execute("SELECT * FROM provenance ORDER BY loaded_at, rowid").df()
 
     def content_hash(self) -> str:
         """SHA-256 over the sorted content of every data table (recorded in run manifests)."""
