@@ -230,40 +230,36 @@ def _long(uid, years, periods, code, vals, source) -> pd.DataFrame:
 
 def _problems(ids: pd.DataFrame, years: np.ndarray, q: np.ndarray, rng) -> pd.DataFrame:
     """About 300 problems over six years for 80 units; weaker units get more."""
-    U, T = q.shape
     # about 0.7 problems per unit-year on average: E[exp(-q/2)] = exp(1/8) for q ~ N(0, 1)
-    lam = 0.7 * np.exp(-0.5 * q) / np.exp(0.125)
-    counts = rng.poisson(lam)
-    rows = []
-    names = ids.name_zh.to_numpy()
-    aspects = list(_PROBLEMS)
-    n = 0
-    for u, t in zip(*np.nonzero(counts)):
-        for _ in range(counts[u, t]):
-            n += 1
-            aspect = aspects[rng.integers(len(aspects))]
-            category, template = _PROBLEMS[aspect][rng.integers(len(_PROBLEMS[aspect]))]
-            year = int(years[t])
-            desc = template.format(unit=names[u], year=year, month=int(rng.integers(1, 13)),
-                                   n=int(rng.integers(2, 9)), amount=int(rng.integers(3, 60)) * 100)
-            deadline = pd.Timestamp(year + 1, int(rng.integers(1, 7)), 28)
-            rectified = rng.random() < (0.9 if year < years[-1] else 0.5)
-            done = deadline - pd.Timedelta(days=int(rng.integers(-40, 120))) if rectified else pd.NaT
-            kept = rng.random() < 0.85
-            rows.append({
-                "problem_id": f"P{year}-{n:05d}", "unit_id": ids.unit_id.iloc[u], "year": year,
-                "source": _SOURCES[rng.integers(len(_SOURCES))], "aspect": aspect,
-                "category": category, "description": desc,
-                "severity": ["low", "medium", "high"][rng.choice(3, p=[0.5, 0.35, 0.15])],
-                "status": "rectified" if rectified else ("rectifying" if rng.random() < 0.6 else "open"),
-                "deadline": deadline.date(), "rectified_on": None if pd.isna(done) else done.date(),
-                "kept": kept, "fed_back": bool(kept and rng.random() < 0.95),
-            })
-    out = pd.DataFrame(rows)
-    out["deadline"] = pd.to_datetime(out.deadline)
-    out["rectified_on"] = pd.to_datetime(out.rectified_on)
-    return out
-
+    counts = rng.poisson(0.7 * np.exp(-0.5 * q) / np.exp(0.125))
+    u, t = np.nonzero(counts)
+    u, t = np.repeat(u, counts[u, t]), np.repeat(t, counts[u, t])
+    n = len(u)
+    year = years[t]
+    catalogue = [(a, c, tpl) for a, items in _PROBLEMS.items() for c, tpl in items]
+    aspect_idx = rng.integers(len(_PROBLEMS), size=n)
+    pick = np.array([rng.integers(len(_PROBLEMS[a])) for a in np.array(list(_PROBLEMS))[aspect_idx]], dtype=int)
+    offset = np.cumsum([0] + [len(v) for v in _PROBLEMS.values()])[:-1]
+    entry = offset[aspect_idx] + pick
+    month, k, amount = rng.integers(1, 13, n), rng.integers(2, 9, n), rng.integers(3, 60, n) * 100
+    names = ids.name_zh.to_numpy()[u]
+    desc = [catalogue[e][2].format(unit=nm, year=y, month=m, n=kk, amount=a)
+            for e, nm, y, m, kk, a in zip(entry, names, year, month, k, amount)]
+    deadline = pd.to_datetime(pd.DataFrame({"year": year + 1, "month": rng.integers(1, 7, n), "day": 28}))
+    rectified = rng.random(n) < np.where(year < years[-1], 0.9, 0.5)
+    done = deadline - pd.to_timedelta(rng.integers(-40, 120, n), unit="D")
+    kept = rng.random(n) < 0.85
+    return pd.DataFrame({
+        "problem_id": [f"P{y}-{i:05d}" for i, y in enumerate(year, start=1)],
+        "unit_id": ids.unit_id.to_numpy()[u], "year": year,
+        "source": np.array(_SOURCES)[rng.integers(len(_SOURCES), size=n)],
+        "aspect": [catalogue[e][0] for e in entry], "category": [catalogue[e][1] for e in entry],
+        "description": desc,
+        "severity": np.array(["low", "medium", "high"])[rng.choice(3, size=n, p=[0.5, 0.35, 0.15])],
+        "status": np.where(rectified, "rectified", np.where(rng.random(n) < 0.6, "rectifying", "open")),
+        "deadline": deadline, "rectified_on": done.where(rectified),
+        "kept": kept, "fed_back": kept & (rng.random(n) < 0.95),
+    })
 
 def write_files(data: SampleData, out_dir) -> list:
     """Write the sample's tables as UTF-8 CSV files (plus a README) and return their paths,

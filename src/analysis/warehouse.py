@@ -117,7 +117,7 @@ class Warehouse:
     def table(self, name: str) -> pd.DataFrame:
         if name not in TABLES:
             raise KeyError(name)
-        order = ", ".join(KEYS.get(name, [])) or "1"
+        order = ", ".join(KEYS.get(name, [])) or "rowid"
         return self.con.execute(f"SELECT * FROM {name} ORDER BY {order}").df()
 
     def framework(self) -> pd.DataFrame:

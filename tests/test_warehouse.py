@@ -1,0 +1,50 @@
+"""The warehouse records its schema version, migrates old files and refuses newer ones."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from analysis import warehouse as W
+from analysis.errors import AnalysisError
+
+
+def test_new_warehouse_records_schema_version(tmp_path):
+    with W.Warehouse(tmp_path / "w.duckdb") as wh:
+        assert wh.schema_version() == W.SCHEMA_VERSION
+        assert set(W.TABLES) <= set(wh.con.execute("SELECT table_name FROM information_schema.tables").df().table_name)
+
+
+def test_unversioned_file_is_migrated_without_losing_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))  # a file from before versioning, with data in it
+    con.execute("CREATE TABLE notes (text VARCHAR)")
+    con.execute("INSERT INTO notes VALUES ('kept')")
+    con.close()
+    with W.Warehouse(path) as wh:
+        assert wh.schema_version() == W.SCHEMA_VERSION
+        assert wh.con.execute("SELECT text FROM notes").fetchone()[0] == "kept"
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    with W.Warehouse(path) as wh:
+        wh.con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(AnalysisError, match="newer"):
+        W.Warehouse(path)
+
+
+def test_read_only_missing_file_says_what_to_do(tmp_path):
+    with pytest.raises(AnalysisError, match="analysis sample"):
+        W.Warehouse(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_round_trip_of_the_sample(sample_data, loaded_warehouse):
+    with W.Warehouse(loaded_warehouse, read_only=True) as wh:
+        units, obs, problems = wh.units(), wh.observations(), wh.problems()
+        fw = wh.framework()
+        h1 = wh.content_hash()
+    assert len(units) == len(sample_data.units) and len(obs) == len(sample_data.observations)
+    assert len(problems) == len(sample_data.problems)
+    assert fw.code.tolist() == sample_data.framework.code.tolist()
+    with W.Warehouse(loaded_warehouse, read_only=True) as wh:
+        assert wh.content_hash() == h1
