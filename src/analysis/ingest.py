@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from tqdm import tqdm
 
 from . import framework as fwmod
 from .errors import InputError, Issue
@@ -508,7 +510,7 @@ def _ingest(wh: Warehouse, paths: list[Path], replace: bool, framework, command:
     loaded_hashes = set(wh.con.execute("SELECT sha256 FROM provenance").df().sha256)
     issues: list[Issue] = []
     batches: list[Batch] = []
-    for path in paths:
+    for path in tqdm(paths, desc="读取 / reading", unit="file", disable=len(paths) < 2 or not sys.stderr.isatty()):
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
             if digest in loaded_hashes:
