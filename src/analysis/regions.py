@@ -738,3 +738,21 @@ def dagum_decomposition(data: pd.DataFrame, value: str, group: str, by=None) -> 
                "net_between", "transvariation",
                "contribution", "share", "gini_total", "reason", "note"]
     return out.reindex(columns=columns)
+
+
+# Convergence, distribution dynamics and links to other indicators are answered here too, so that
+# every regional-comparison question starts from ``analysis.regions``; they live in
+# ``analysis.dynamics`` because they are about change over years rather than one year's groups.
+from .dynamics import (  # noqa: E402,F401  (re-export)
+    beta_convergence,
+    correlate,
+    coupling_coordination,
+    density_peaks,
+    kernel_density,
+    markov_homogeneity,
+    quantile_classes,
+    regress,
+    sigma_convergence,
+    steady_state,
+    transition_table,
+)
