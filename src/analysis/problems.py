@@ -1,0 +1,622 @@
+"""Problem-list analytics (问题清单分析).
+
+Member departments supply a problem list per focal unit and year (``problems`` table, see
+``docs/data-model.md``). This module answers the questions the source documents ask of it:
+
+- how many problems, by aspect, category, source department, unit, region and year
+  (:func:`counts`), and which few categories hold most of them (:func:`pareto`,
+  :func:`concentration`: top-k share and the Herfindahl–Hirschman index);
+- how far rectification has got as of a date (:func:`rectification`, :func:`overdue_items`)
+  and how long it takes (:func:`time_to_rectify`, Kaplan–Meier with unrectified items censored);
+- which problems come back (:func:`recurring`: same unit and category in consecutive years);
+- the review funnel, collected → kept → fed back (:func:`review_funnel`);
+- what the descriptions talk about (:func:`keyword_frequencies`, :func:`rising_keywords`, jieba
+  segmentation with user-editable stop-word and synonym lists, :func:`load_lexicon`);
+- whether units with more problems of an aspect score lower on the matching dimension
+  (:func:`index_link`, Spearman rank correlation).
+
+Free text (``description``) never leaves these functions unless ``internal=True``: result
+tables carry counts, ids and derived terms only, and terms that look like person names, that
+occur in fewer than ``k`` problems, or that are fragments of unit names are dropped.
+
+All functions take DataFrames and return tidy DataFrames; degenerate groups get a ``reason``
+("中文 / English") instead of a silent NaN.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from .panel import units_by_year
+
+LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
+ASPECTS = ("D1", "D2", "D3", "D4", "D5", "D6")
+#: Columns that hold free text from the data and never leave unless ``internal=True``.
+FREE_TEXT = ("description",)
+#: jieba part-of-speech flags of person names (nr 人名, nrfg/nrt 人名变体).
+PERSON_FLAGS = ("nr", "nrfg", "nrt")
+_UNIT_ATTRS = ("region", "type")
+
+
+def _as_list(by) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _with_units(problems: pd.DataFrame, units: pd.DataFrame | None, need: list[str]) -> pd.DataFrame:
+    """Attach ``region``/``type`` of the unit row in force in the problem's year."""
+    missing = [c for c in need if c in _UNIT_ATTRS and c not in problems.columns]
+    if not missing:
+        return problems
+    if units is None:
+        raise ValueError(f"按 {missing} 统计需要单位表 units / grouping by {missing} needs the units table")
+    attrs = units_by_year(units, problems.year.unique())[["unit_id", "year", *missing]]
+    return problems.merge(attrs, on=["unit_id", "year"], how="left")
+
+
+def counts(problems: pd.DataFrame, by="aspect", units: pd.DataFrame | None = None,
+           within=None) -> pd.DataFrame:
+    """Number of problems per group, and its share.
+
+    ``by`` is one column or a list among ``aspect, category, source, unit_id, region, type,
+    year, severity, status``; ``region``/``type`` come from ``units`` (the row in force in the
+    problem's year). ``share = n / N`` where ``N`` is the total of the ``within`` group (all
+    problems when ``within`` is None), e.g. ``by=["year", "category"], within="year"`` gives
+    each category's share of its year.
+
+    Returns ``[*by, n, share]`` sorted by ``by``.
+    """
+    by, within = _as_list(by), _as_list(within)
+    if not set(within) <= set(by):
+        raise ValueError("within 须是 by 的子集 / within must be a subset of by")
+    df = _with_units(problems, units, by)
+    out = df.groupby(by, dropna=False).size().rename("n").reset_index()
+    total = out.groupby(within).n.transform("sum") if within else out.n.sum()
+    out["share"] = out.n / total
+    return out.sort_values(by).reset_index(drop=True)
+
+
+def pareto(problems: pd.DataFrame, by: str = "category", within=None) -> pd.DataFrame:
+    """Pareto table: groups ordered by count (ties by label), with cumulative share.
+
+    Returns ``[*within, by, n, share, cum_share, rank]``; ``rank`` 1 is the largest group.
+    """
+    within = _as_list(within)
+    out = counts(problems, [*within, by], within=within or None)
+    out = out.sort_values([*within, "n", by], ascending=[True] * len(within) + [False, True])
+    g = out.groupby(within) if within else None
+    out["cum_share"] = g.share.cumsum() if g is not None else out.share.cumsum()
+    out["rank"] = (g.cumcount() if g is not None else pd.Series(np.arange(len(out)), index=out.index)) + 1
+    return out.reset_index(drop=True)
+
+
+def concentration(problems: pd.DataFrame, by: str = "category", top_k: int = 3, within=None,
+                  pareto_share: float = 0.8) -> pd.DataFrame:
+    """How concentrated problems are in a few groups (categories by default).
+
+    - ``top_k_share``: share of all problems held by the ``top_k`` largest groups (ties at the
+      boundary broken by label, so the figure is reproducible);
+    - ``n_for_pareto``: the fewest groups that together hold at least ``pareto_share`` (80 %);
+    - ``hhi``: Herfindahl–Hirschman index ``H = Σ s_i²`` with ``s_i`` the share of group *i*
+      (1/N when evenly spread over N groups, 1 when all in one);
+    - ``hhi_normalised``: ``(H − 1/N) / (1 − 1/N)``, 0 = even, 1 = all in one group.
+
+    Reference: Rhoades, S. A. (1993) The Herfindahl–Hirschman index. *Federal Reserve
+    Bulletin* 79, 188–189.
+
+    Returns one row per ``within`` group: ``[*within, n, n_groups, top_k, top_k_share,
+    n_for_pareto, hhi, hhi_normalised, reason]``.
+    """
+    within = _as_list(within)
+    table = pareto(problems, by, within or None)
+    rows = []
+    groups = table.groupby(within) if within else [((), table)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        s = g.share.to_numpy()
+        n_groups = len(g)
+        hhi = float(np.sum(s ** 2)) if n_groups else math.nan
+        reason = ""
+        if n_groups == 0:
+            reason = "没有问题记录 / no problems"
+        elif n_groups == 1:
+            reason = "仅一个类别,无法比较集中度 / only one group: normalised HHI undefined"
+        rows.append({
+            **dict(zip(within, key)), "n": int(g.n.sum()), "n_groups": n_groups, "top_k": top_k,
+            "top_k_share": float(g.share.iloc[:top_k].sum()) if n_groups else math.nan,
+            "n_for_pareto": int(np.searchsorted(g.cum_share.to_numpy() + 1e-9, pareto_share) + 1)
+            if n_groups else 0,
+            "hhi": hhi,
+            # rounded to 12 decimals: an even spread gives exactly 0, not 3e-17
+            "hhi_normalised": round((hhi - 1 / n_groups) / (1 - 1 / n_groups), 12) if n_groups > 1 else math.nan,
+            "reason": reason,
+        })
+    if not rows:
+        rows.append({"n": 0, "n_groups": 0, "top_k": top_k, "top_k_share": math.nan, "n_for_pareto": 0,
+                     "hhi": math.nan, "hhi_normalised": math.nan, "reason": "没有问题记录 / no problems"})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- rectification
+def _rectified_as_of(problems: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Rectified by ``as_of``: status ``rectified`` and done on or before ``as_of`` (an item
+    marked rectified without a date counts as rectified)."""
+    done = pd.to_datetime(problems.rectified_on)
+    return (problems.status == "rectified") & (done.isna() | (done <= as_of))
+
+
+def rectification(problems: pd.DataFrame, as_of, by=None, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rectification status as of a date.
+
+    - ``n_rectified``: rectified on or before ``as_of``; ``rectification_rate = n_rectified / n``;
+    - ``n_overdue``: deadline before ``as_of`` and not rectified by then; ``overdue_rate = n_overdue / n``;
+    - ``n_on_time``: rectified on or before the deadline; ``on_time_rate = n_on_time / n_rectified``;
+    - ``n_no_deadline``: items without a deadline (never counted overdue).
+
+    Returns ``[*by, n, n_rectified, rectification_rate, n_overdue, overdue_rate, n_on_time,
+    on_time_rate, n_no_deadline, reason]``.
+    """
+    as_of = pd.Timestamp(as_of)
+    by = _as_list(by)
+    df = _with_units(problems, units, by).copy()
+    deadline = pd.to_datetime(df.deadline)
+    done = pd.to_datetime(df.rectified_on)
+    df["_rect"] = _rectified_as_of(df, as_of)
+    df["_overdue"] = deadline.notna() & (deadline < as_of) & ~df._rect
+    df["_on_time"] = df._rect & done.notna() & deadline.notna() & (done <= deadline)
+    df["_no_deadline"] = deadline.isna()
+    df["_one"] = 1
+    agg = {"n": ("_one", "sum"), "n_rectified": ("_rect", "sum"), "n_overdue": ("_overdue", "sum"),
+           "n_on_time": ("_on_time", "sum"), "n_no_deadline": ("_no_deadline", "sum")}
+    out = df.groupby(by).agg(**agg).reset_index() if by else pd.DataFrame([df.agg({v[0]: v[1] for v in agg.values()})
+                                                                           .set_axis(list(agg))])
+    out = out.astype({c: "int64" for c in agg})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["rectification_rate"] = out.n_rectified / out.n.where(out.n > 0)
+        out["overdue_rate"] = out.n_overdue / out.n.where(out.n > 0)
+        out["on_time_rate"] = out.n_on_time / out.n_rectified.where(out.n_rectified > 0)
+    out["reason"] = np.where(out.n == 0, "没有问题记录 / no problems",
+                             np.where(out.n_rectified == 0, "尚无整改完成的问题,按期率无定义 / nothing rectified yet: "
+                                      "on-time rate undefined", ""))
+    cols = [*by, "n", "n_rectified", "rectification_rate", "n_overdue", "overdue_rate", "n_on_time",
+            "on_time_rate", "n_no_deadline", "reason"]
+    return out[cols]
+
+
+def overdue_items(problems: pd.DataFrame, as_of, internal: bool = False) -> pd.DataFrame:
+    """Items whose deadline passed before ``as_of`` and that were not rectified by then.
+
+    Returns ``problem_id, unit_id, year, aspect, category, source, severity, status,
+    deadline, days_overdue`` (plus ``description`` only when ``internal=True``), most overdue first.
+    """
+    as_of = pd.Timestamp(as_of)
+    deadline = pd.to_datetime(problems.deadline)
+    mask = deadline.notna() & (deadline < as_of) & ~_rectified_as_of(problems, as_of)
+    out = problems[mask].copy()
+    out["deadline"] = deadline[mask]
+    out["days_overdue"] = (as_of - out.deadline).dt.days.astype("int64")
+    cols = ["problem_id", "unit_id", "year", "aspect", "category", "source", "severity", "status",
+            "deadline", "days_overdue"] + (["description"] if internal else [])
+    return out[[c for c in cols if c in out.columns]].sort_values(
+        ["days_overdue", "problem_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def rectification_durations(problems: pd.DataFrame, as_of, origin: str = "year_end") -> pd.DataFrame:
+    """Days from the origin to rectification, censored at ``as_of`` for unrectified items.
+
+    The problem list has no "found on" date, so the clock starts at ``origin``:
+    ``"year_end"`` (31 December of the problem's year: lists are collected and fed back at
+    the end of the assessment year) or the name of a date column (e.g. a feedback date).
+    Items rectified before the origin get 0 days (``before_origin`` is True). Items whose
+    origin is after ``as_of`` are dropped (not yet at risk).
+
+    Returns ``problem_id, duration, rectified (event indicator), before_origin`` plus the
+    problem's other columns except free text.
+    """
+    as_of = pd.Timestamp(as_of)
+    if origin == "year_end":
+        start = pd.to_datetime(problems.year.astype(int).astype(str) + "-12-31")
+    elif origin in problems.columns:
+        start = pd.to_datetime(problems[origin])
+    else:
+        raise ValueError(f"起点 {origin!r} 既不是 'year_end' 也不是日期列 / origin {origin!r} is neither "
+                         "'year_end' nor a date column")
+    done = pd.to_datetime(problems.rectified_on)
+    rect = _rectified_as_of(problems, as_of) & done.notna()
+    end = done.where(rect, as_of)
+    out = problems.drop(columns=[c for c in FREE_TEXT if c in problems.columns]).copy()
+    out["start"] = start
+    out["rectified"] = rect.astype(int)
+    days = (end - start).dt.days
+    out["before_origin"] = rect & (days < 0)
+    out["duration"] = days.clip(lower=0).astype(float)
+    return out[start.notna() & (start <= as_of)].reset_index(drop=True)
+
+
+def time_to_rectify(problems: pd.DataFrame, as_of, by=None, origin: str = "year_end",
+                    units: pd.DataFrame | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Median time to rectify, with unrectified items as right-censored observations.
+
+    The Kaplan–Meier estimate ``S(t) = Π_{t_i ≤ t} (1 − d_i / n_i)`` of the share still
+    unrectified after *t* days (statsmodels ``SurvfuncRight``); the median is the smallest *t*
+    with ``S(t) ≤ 0.5``, with its Brookmeyer–Crowley confidence interval
+    (``quantile_ci``). The median of rectified items only (``median_days_rectified_only``)
+    is shown beside it: it ignores the slow, still-open items and is biased low.
+
+    Reference: Kaplan, E. L. & Meier, P. (1958) Nonparametric estimation from incomplete
+    observations. *JASA* 53, 457–481; Brookmeyer, R. & Crowley, J. (1982) *Biometrics* 38, 29–41.
+
+    Returns ``[*by, n, n_rectified, n_censored, n_before_origin, median_days_km, ci_low,
+    ci_high, median_days_rectified_only, reason]``.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    by = _as_list(by)
+    d = rectification_durations(_with_units(problems, units, by), as_of, origin)
+    rows = []
+    for key, g in (d.groupby(by) if by else [((), d)]):
+        key = key if isinstance(key, tuple) else (key,)
+        row = {**dict(zip(by, key)), "n": len(g), "n_rectified": int(g.rectified.sum()),
+               "n_censored": int((g.rectified == 0).sum()), "n_before_origin": int(g.before_origin.sum()),
+               "median_days_km": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+               "median_days_rectified_only": float(g.duration[g.rectified == 1].median())
+               if g.rectified.any() else math.nan, "reason": ""}
+        if len(g) == 0 or not g.rectified.any():
+            row["reason"] = "尚无整改完成的问题 / nothing rectified yet"
+        else:
+            sf = SurvfuncRight(g.duration.to_numpy(), g.rectified.to_numpy())
+            med = float(sf.quantile(0.5))
+            row["median_days_km"] = med
+            with np.errstate(divide="ignore", invalid="ignore"):  # log(0) at S = 1 in the CI transform
+                lo, hi = sf.quantile_ci(0.5, alpha=alpha)
+            row["ci_low"] = float(lo)
+            row["ci_high"] = float(hi) if np.isfinite(hi) else math.nan
+            if not np.isfinite(hi):
+                row["reason"] = "置信区间上限未达到(未整改项目较多)/ upper confidence limit not reached"
+            if math.isnan(med):
+                row["reason"] = ("未整改比例始终高于一半,中位时间无法估计 / more than half still unrectified: "
+                                 "median not reached")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- recurrence and funnel
+def recurring(problems: pd.DataFrame, by=("unit_id", "category")) -> pd.DataFrame:
+    """Problems that come back: the same unit and category in consecutive years.
+
+    One row per (unit, category, year) that also had a problem in the previous year, with
+    ``streak`` = number of consecutive years with a problem up to and including ``year``
+    (2 = this year and last year).
+
+    Returns ``[*by, year, previous_year, n, n_previous, streak]``.
+    """
+    by = _as_list(by)
+    c = problems.groupby([*by, "year"]).size().rename("n").reset_index().sort_values([*by, "year"])
+    c["year"] = c.year.astype(int)
+    rows = []
+    for key, g in c.groupby(by):
+        key = key if isinstance(key, tuple) else (key,)
+        streak, prev_year, prev_n = 1, None, 0
+        for year, n in zip(g.year, g.n):
+            streak = streak + 1 if prev_year is not None and year == prev_year + 1 else 1
+            if streak > 1:
+                rows.append({**dict(zip(by, key)), "year": year, "previous_year": year - 1, "n": int(n),
+                             "n_previous": int(prev_n), "streak": streak})
+            prev_year, prev_n = year, n
+    cols = [*by, "year", "previous_year", "n", "n_previous", "streak"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["year", *by]).reset_index(drop=True)
+
+
+def recurrence_rate(problems: pd.DataFrame, by=("unit_id", "category")) -> pd.DataFrame:
+    """Per year: how many (unit, category) pairs with problems had one the year before too.
+
+    Returns ``year, n_pairs, n_recurring, recurrence_rate, reason`` (the first year has no
+    previous year: rate undefined).
+    """
+    by = _as_list(by)
+    pairs = problems[[*by, "year"]].drop_duplicates()
+    rec = recurring(problems, by)
+    out = pairs.groupby("year").size().rename("n_pairs").to_frame()
+    out["n_recurring"] = rec.groupby("year").size().reindex(out.index, fill_value=0)
+    first = out.index.min()
+    out["recurrence_rate"] = (out.n_recurring / out.n_pairs).where(out.index != first)
+    out["reason"] = np.where(out.index == first, "首年无上一年可比 / first year: no previous year", "")
+    return out.reset_index()
+
+
+FUNNEL_STAGES = (("collected", "采集"), ("kept", "审核保留"), ("fed_back", "反馈"))
+
+
+def review_funnel(problems: pd.DataFrame, by=None, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The review funnel of the source documents: items collected → kept after review →
+    fed back to the unit (e.g. 331 collected, reviewed six times, 272 fed back).
+
+    ``fed_back`` counts items both kept and fed back; items fed back without being kept
+    are data errors, counted in ``n_inconsistent`` rather than hidden.
+
+    Returns ``[*by, stage, stage_zh, n, share_of_collected, share_of_previous, n_inconsistent]``.
+    """
+    by = _as_list(by)
+    df = _with_units(problems, units, by).copy()
+    df["collected"] = True
+    df["kept"] = df.kept.astype(bool)
+    df["fed_back"] = df.kept & df["fed_back"].astype(bool)
+    df["inconsistent"] = problems["fed_back"].astype(bool).to_numpy() & ~df.kept
+    rows = []
+    for key, g in (df.groupby(by) if by else [((), df)]):
+        key = key if isinstance(key, tuple) else (key,)
+        prev = None
+        total = int(g.collected.sum())
+        for stage, zh in FUNNEL_STAGES:
+            n = int(g[stage].sum())
+            rows.append({**dict(zip(by, key)), "stage": stage, "stage_zh": zh, "n": n,
+                         "share_of_collected": n / total if total else math.nan,
+                         "share_of_previous": (n / prev if prev else math.nan) if prev is not None else 1.0,
+                         "n_inconsistent": int(g.inconsistent.sum())})
+            prev = n
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- Chinese free text
+@dataclass(frozen=True)
+class Lexicon:
+    """User-editable word lists for segmentation.
+
+    ``stopwords``: terms never counted. ``synonyms``: variant → canonical term (both are
+    added to jieba's dictionary so they are kept whole). ``user_words``: extra terms to
+    keep whole (e.g. the problem categories).
+    """
+
+    stopwords: frozenset[str] = frozenset()
+    synonyms: dict[str, str] = field(default_factory=dict)
+    user_words: tuple[str, ...] = ()
+
+    def with_words(self, words) -> "Lexicon":
+        return Lexicon(self.stopwords, dict(self.synonyms), tuple(sorted(set(self.user_words) | set(words))))
+
+
+def load_lexicon(stopwords_path: str | Path | None = None, synonyms_path: str | Path | None = None) -> Lexicon:
+    """Read the stop-word list (one term a line, ``#`` comments) and the synonym table
+    (CSV ``variant,canonical``); defaults are ``data/lexicon/stopwords.txt`` and
+    ``data/lexicon/synonyms.csv``. A missing file raises an error naming it."""
+    sw_path = Path(stopwords_path) if stopwords_path else LEXICON_DIR / "stopwords.txt"
+    syn_path = Path(synonyms_path) if synonyms_path else LEXICON_DIR / "synonyms.csv"
+    for p in (sw_path, syn_path):
+        if not p.exists():
+            raise FileNotFoundError(f"找不到词表文件 {p} / lexicon file not found: {p}")
+    words = [w.strip() for w in sw_path.read_text(encoding="utf-8").splitlines()]
+    stop = frozenset(w for w in words if w and not w.startswith("#"))
+    syn = pd.read_csv(syn_path, dtype=str, keep_default_na=False, comment="#")
+    if list(syn.columns[:2]) != ["variant", "canonical"]:
+        raise ValueError(f"同义词表须有列 variant,canonical / {syn_path} must have columns variant,canonical")
+    pairs = {v.strip(): c.strip() for v, c in zip(syn.variant, syn.canonical) if v.strip() and c.strip()}
+    return Lexicon(stop, pairs)
+
+
+@functools.lru_cache(maxsize=8)
+def _tokenizer(user_words: tuple[str, ...]):
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    for w in user_words:
+        tk.add_word(w, freq=None, tag="n")
+    return jieba.posseg.POSTokenizer(tk)
+
+
+_KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+def _runs(texts, lexicon: Lexicon, min_length: int, exclude=()) -> list[list[list[str]]]:
+    """Per text, the runs of consecutive kept terms (a dropped token ends a run, so a
+    phrase never bridges a stop word, a number or an excluded name)."""
+    exclude = tuple(e for e in exclude if e)
+    words = tuple(sorted(set(lexicon.user_words) | set(lexicon.synonyms) | set(lexicon.synonyms.values())
+                         | set(exclude)))
+    tk = _tokenizer(words)
+    out = []
+    for text in texts:
+        runs, run = [], []
+        for tok in tk.cut(str(text) if isinstance(text, str) else ""):
+            w = tok.word.strip()
+            w = lexicon.synonyms.get(w, w)
+            drop = (tok.flag in PERSON_FLAGS or len(w) < min_length or not _KEEP.search(w)
+                    or w in lexicon.stopwords or any(w in e or e in w for e in exclude))
+            if drop:
+                if run:
+                    runs.append(run)
+                run = []
+            else:
+                run.append(w)
+        if run:
+            runs.append(run)
+        out.append(runs)
+    return out
+
+
+def segment(texts, lexicon: Lexicon = Lexicon(), min_length: int = 2, exclude=()) -> list[list[str]]:
+    """Segment Chinese texts into content terms with jieba (precise mode, HMM on).
+
+    A token is dropped if it is a stop word, shorter than ``min_length`` characters (single
+    characters are mostly function words), has no Chinese or Latin letter (numbers,
+    punctuation), is tagged as a person name (jieba flags ``nr``, ``nrfg``, ``nrt``), or is
+    contained in / contains a string of ``exclude`` (e.g. unit names, which are also added to
+    the dictionary so they are cut whole). Synonyms are mapped to their canonical term.
+
+    Reference: Sun, J. jieba — Chinese text segmentation, https://github.com/fxsjy/jieba
+    (prefix-dictionary DAG with maximum-probability path; HMM/Viterbi for unknown words).
+    """
+    return [[w for run in runs for w in run] for runs in _runs(texts, lexicon, min_length, exclude)]
+
+
+def _terms_of(runs: list[list[str]], phrases: bool) -> Counter:
+    c = Counter(w for run in runs for w in run)
+    if phrases:
+        c.update(a + b for run in runs for a, b in zip(run, run[1:]))
+    return c
+
+
+def keyword_frequencies(problems: pd.DataFrame, by=("category", "year"), lexicon: Lexicon = Lexicon(),
+                        phrases: bool = True, k: int = 3, internal: bool = False,
+                        exclude=(), text_col: str = "description") -> pd.DataFrame:
+    """Keyword and phrase frequencies per group (category and year by default).
+
+    Each description is segmented (:func:`segment`); a *phrase* is two consecutive content
+    terms. ``n_docs`` counts the problems whose description contains the term (document
+    frequency), ``n_occurrences`` all occurrences; ``doc_share = n_docs / docs_in_group``.
+
+    Unless ``internal=True``: a term must occur in at least ``k`` problems of the group, and
+    any token contained in, or containing, a string of ``exclude`` (pass the unit names) is
+    dropped before phrases are formed, so rare strings such as names cannot leave the analysis.
+
+    Returns ``[*by, term, kind, n_docs, n_occurrences, docs_in_group, doc_share, rank]``
+    (``kind`` is ``word`` or ``phrase``; ``rank`` within the group by ``n_docs``, ties by term).
+    """
+    by = _as_list(by)
+    cols = [*by, "term", "kind", "n_docs", "n_occurrences", "docs_in_group", "doc_share", "rank"]
+    if problems.empty:
+        return pd.DataFrame(columns=cols)
+    lex = lexicon.with_words(problems.category.dropna().unique()) if "category" in problems else lexicon
+    runs = _runs(problems[text_col].tolist(), lex, 2, () if internal else exclude)
+    keys = problems[by].itertuples(index=False, name=None) if by else [()] * len(problems)
+    rows = []
+    for key, text_runs in zip(keys, runs):
+        for term, n in _terms_of(text_runs, phrases).items():
+            rows.append((*key, term, n))
+    occ = pd.DataFrame(rows, columns=[*by, "term", "n_occurrences"])
+    out = occ.groupby([*by, "term"]).agg(n_docs=("n_occurrences", "size"),
+                                        n_occurrences=("n_occurrences", "sum")).reset_index()
+    sizes = problems.groupby(by).size().rename("docs_in_group").reset_index()
+    out = out.merge(sizes, on=by, how="left")
+    single = set(w for text_runs in runs for run in text_runs for w in run)
+    out["kind"] = np.where(out.term.isin(single), "word", "phrase")
+    if not internal:
+        out = out[out.n_docs >= k].copy()
+    out["doc_share"] = out.n_docs / out.docs_in_group
+    out = out.sort_values([*by, "n_docs", "term"], ascending=[True] * len(by) + [False, True])
+    out["rank"] = out.groupby(by).cumcount() + 1 if by else np.arange(len(out)) + 1
+    return out[cols].reset_index(drop=True)
+
+
+def rising_keywords(freq: pd.DataFrame, problems: pd.DataFrame, year: int, by=("category",),
+                    top_n: int | None = 10, alpha: float = 0.05) -> pd.DataFrame:
+    """Keywords whose document share rose most from ``year − 1`` to ``year``.
+
+    ``freq`` is :func:`keyword_frequencies` output grouped by ``[*by, "year"]``; ``problems``
+    gives the group sizes (so a term absent in one year counts as 0 of that year's problems).
+    ``change = share − share_prev`` (percentage points / 100);
+    ``log_ratio = ln((n_docs + 0.5)/(docs + 0.5)) − ln((n_docs_prev + 0.5)/(docs_prev + 0.5))``;
+    ``p``: Fisher's exact test of the 2×2 table (problems with / without the term, this year
+    vs last year), ``p_adj`` Benjamini–Hochberg over all terms of the year.
+
+    Returns ``[*by, term, kind, n_docs, docs, share, n_docs_prev, docs_prev, share_prev,
+    change, log_ratio, p, p_adj, reason]`` ordered by ``change`` (largest rise first), the
+    ``top_n`` per group.
+    """
+    by = _as_list(by)
+    cols = [*by, "term", "kind", "n_docs", "docs", "share", "n_docs_prev", "docs_prev", "share_prev",
+            "change", "log_ratio", "p", "p_adj", "reason"]
+    sizes = problems.groupby([*by, "year"]).size().rename("docs").reset_index()
+    cur = freq[freq.year == year][[*by, "term", "kind", "n_docs"]]
+    prev = freq[freq.year == year - 1][[*by, "term", "kind", "n_docs"]].rename(columns={"n_docs": "n_docs_prev"})
+    out = cur.merge(prev, on=[*by, "term"], how="outer", suffixes=("", "_p"))
+    out["kind"] = out.kind.fillna(out.kind_p)
+    out[["n_docs", "n_docs_prev"]] = out[["n_docs", "n_docs_prev"]].fillna(0).astype("int64")
+    size_now = sizes[sizes.year == year].drop(columns="year")
+    size_prev = sizes[sizes.year == year - 1].drop(columns="year").rename(columns={"docs": "docs_prev"})
+    if by:
+        out = out.merge(size_now, on=by, how="left").merge(size_prev, on=by, how="left")
+    else:
+        out["docs"] = size_now.docs.sum()
+        out["docs_prev"] = size_prev.docs_prev.sum()
+    out[["docs", "docs_prev"]] = out[["docs", "docs_prev"]].fillna(0).astype("int64")
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = out.n_docs / out.docs.where(out.docs > 0)
+        out["share_prev"] = out.n_docs_prev / out.docs_prev.where(out.docs_prev > 0)
+    out["change"] = out.share - out.share_prev
+    out["log_ratio"] = (np.log((out.n_docs + 0.5) / (out.docs + 0.5))
+                        - np.log((out.n_docs_prev + 0.5) / (out.docs_prev + 0.5)))
+    ok = (out.docs > 0) & (out.docs_prev > 0)
+    out["p"] = [stats.fisher_exact([[a, n - a], [b, m - b]]).pvalue if good else math.nan
+                for a, n, b, m, good in zip(out.n_docs, out.docs, out.n_docs_prev, out.docs_prev, ok)]
+    out["p_adj"] = math.nan
+    if ok.any():
+        out.loc[ok, "p_adj"] = multipletests(out.loc[ok, "p"], alpha=alpha, method="fdr_bh")[1]
+    out["reason"] = np.where(ok, "", "该组某一年没有问题,无法比较 / group has no problems in one of the two years")
+    out = out.sort_values([*by, "change", "term"], ascending=[True] * len(by) + [False, True])
+    if top_n is not None:
+        out = out.groupby(by).head(top_n) if by else out.head(top_n)
+    return out[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- link to the index
+def index_link(problems: pd.DataFrame, scores: pd.DataFrame, level: str = "aspect", year=None,
+               min_units: int = 5, alpha: float = 0.05) -> pd.DataFrame:
+    """Do units with more problems of an aspect score lower on the matching dimension?
+
+    For each year and aspect ``Dk`` (or each category, matched to the dimension of its
+    aspect), every unit with a score on node ``Dk`` that year enters with its number of
+    problems of that aspect/category (0 when it has none) and Spearman's rank correlation
+    ``ρ`` between count and score is tested (``scipy.stats.spearmanr``, two-sided, average
+    ranks for ties). A negative ``ρ`` means more problems go with lower scores.
+    ``p_adj``: Benjamini–Hochberg within each year.
+
+    Reference: Spearman, C. (1904) *Am. J. Psychol.* 15, 72–101.
+
+    ``scores`` has columns ``unit_id, year, node, score`` (the index output).
+    Returns ``year, [category,] aspect, node, n_units, n_with_problems, rho, p, p_adj, reason``.
+    """
+    if level not in ("aspect", "category"):
+        raise ValueError("level 须为 aspect 或 category / level must be 'aspect' or 'category'")
+    sc = scores[scores.node.isin(ASPECTS)]
+    years = sorted(set(sc.year) & set(problems.year)) if year is None else [int(year)]
+    rows = []
+    if level == "aspect":
+        items = [(a, a) for a in ASPECTS]
+    else:
+        aspect_of = problems.groupby("category").aspect.agg(lambda s: s.mode().sort_values().iloc[0])
+        items = sorted((c, a) for c, a in aspect_of.items())
+    for y in years:
+        s_y = sc[sc.year == y]
+        p_y = problems[problems.year == y]
+        for item, aspect in items:
+            s = s_y[s_y.node == aspect].set_index("unit_id").score.dropna()
+            n = p_y[p_y[level] == item].groupby("unit_id").size().reindex(s.index, fill_value=0)
+            row = {"year": y, **({"category": item} if level == "category" else {}), "aspect": aspect,
+                   "node": aspect, "n_units": len(s), "n_with_problems": int((n > 0).sum()),
+                   "rho": math.nan, "p": math.nan, "reason": ""}
+            if len(s) < min_units:
+                row["reason"] = f"单位数少于 {min_units} / fewer than {min_units} units"
+            elif n.nunique() < 2:
+                row["reason"] = "各单位问题数相同,无法计算相关 / problem counts are constant"
+            elif s.nunique() < 2:
+                row["reason"] = "各单位得分相同,无法计算相关 / scores are constant"
+            else:
+                res = stats.spearmanr(n.to_numpy(), s.to_numpy())
+                row["rho"], row["p"] = float(res.statistic), float(res.pvalue)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["p_adj"] = math.nan
+    for y, g in out.groupby("year"):
+        ok = g.p.notna()
+        if ok.any():
+            out.loc[g.index[ok], "p_adj"] = multipletests(g.p[ok], alpha=alpha, method="fdr_bh")[1]
+    cols = ["year", *(["category"] if level == "category" else []), "aspect", "node", "n_units",
+            "n_with_problems", "rho", "p", "p_adj", "reason"]
+    return out[cols]
