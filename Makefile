@@ -26,13 +26,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# Headless Chromium for the report browser tests (Debian package). Skipped with a
-# message where apt-get is unavailable or we are not root; the browser test then says why it skips.
+# Headless Chromium for the report browser tests, and a CJK font so that its screenshots show
+# Chinese text (Debian packages; the reports themselves need neither). Skipped with a message
+# where apt-get is unavailable or we are not root; the browser test then says why it skips.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  echo "installing chromium (Debian package)"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  echo "installing chromium and fonts-noto-cjk (Debian packages)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will be skipped"; \
 	else echo "warning: chromium missing and cannot be installed here; browser tests will be skipped"; fi
 
@@ -41,6 +42,7 @@ $(WAREHOUSE): | $(STAMP)
 
 report: $(STAMP) $(WAREHOUSE)
 	$(BIN)/analysis run --year $(YEAR) --warehouse $(WAREHOUSE)
+	for topic in data/topics/*.yaml; do $(BIN)/analysis topic $$topic --year $(YEAR) --warehouse $(WAREHOUSE) || exit 1; done
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
 test: $(STAMP) browser

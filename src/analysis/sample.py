@@ -20,6 +20,7 @@ leaves ``M07``, ``M09``   a few outliers (values × 12)
 count leaves              Poisson: many zeros and ties
 unit ``U005``             renamed in 2022 (same unit_id, a second name row)
 unit ``U042``             red-line event ``RL1`` = 1 in 2023
+colleges                  more work-style (D6) problems (a topic for the example report)
 other regions             no true difference in level or trend
 ========================  =============================================================
 
@@ -238,6 +239,9 @@ def _problems(ids: pd.DataFrame, years: np.ndarray, q: np.ndarray, rng) -> pd.Da
     year = years[t]
     catalogue = [(a, c, tpl) for a, items in _PROBLEMS.items() for c, tpl in items]
     aspect_idx = rng.integers(len(_PROBLEMS), size=n)
+    # work-style (D6) problems are more common in colleges: the example topic on the education system
+    college = ids.type.to_numpy()[u] == "college"
+    aspect_idx[college & (rng.random(n) < 0.4)] = list(_PROBLEMS).index("D6")
     pick = np.array([rng.integers(len(_PROBLEMS[a])) for a in np.array(list(_PROBLEMS))[aspect_idx]], dtype=int)
     offset = np.cumsum([0] + [len(v) for v in _PROBLEMS.values()])[:-1]
     entry = offset[aspect_idx] + pick
