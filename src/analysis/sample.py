@@ -192,7 +192,7 @@ def generate(n_units: int = 80, years=range(2019, 2025), seed: int = 20241) -> S
         else:  # pragma: no cover - the table above is closed
             raise ValueError(kind)
         if code in ("M07", "M09"):  # planted outliers
-            vals[[3, 11, 25][: min(3, U)], -2, :] *= 12
+            vals[[i for i in (3, 11, 25) if i < U], -2, :] *= 12
         frames.append(_long(ids.unit_id.to_numpy(), years, periods, code, vals,
                             leaves.loc[code, "lead_department"]))
     red = np.zeros((U, T, 4))

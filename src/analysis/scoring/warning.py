@@ -49,7 +49,7 @@ import pandas as pd
 
 from ..panel import yearly_values
 from .aggregate import aggregate_tree
-from .grades import GRADES, grade_codes
+from .grades import GRADE_ZH, GRADES, grade_codes
 from .normalise import normalise, reference_bounds
 from .prepare import _cube
 
@@ -100,7 +100,7 @@ def _grade_drops(grades: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "unit_id": drop.unit_id, "year": drop.year, "period": "Y", "kind": "grade_drop", "indicator": "",
         "value": drop.score, "previous": drop.prev_score, "robust_z": np.nan,
-        "message": [_msg(f"单位 {u} 等级由 {int(py)} 年的{p}降为 {int(y)} 年的{c}" + ("(一票否决)" if rl else ""),
+        "message": [_msg(f"单位 {u} 等级由 {int(py)} 年的{GRADE_ZH[p]}色降为 {int(y)} 年的{GRADE_ZH[c]}色" + ("(一票否决)" if rl else ""),
                          f"unit {u} dropped from {p} in {int(py)} to {c} in {int(y)}" + (" (red-line veto)" if rl else ""))
                     for u, y, py, p, c, rl in zip(drop.unit_id, drop.year, drop.prev_year, drop.prev_grade,
                                                   drop.grade, drop.red_line)],
@@ -266,7 +266,7 @@ def _quarterly_grade_drops(quarterly: pd.DataFrame, grades: pd.DataFrame) -> pd.
     return pd.DataFrame({
         "unit_id": drop.unit_id, "year": drop.year.astype(int), "period": drop.period, "kind": "grade_drop",
         "indicator": "index", "value": drop.score, "previous": drop.prev_score, "robust_z": np.nan,
-        "message": [_msg(f"单位 {u} {int(y)} 年 {p} 累计等级由{pg}降为{g}", f"unit {u}: year-to-date grade fell from {pg} to {g} in {int(y)} {p}")
+        "message": [_msg(f"单位 {u} {int(y)} 年 {p} 累计等级由{GRADE_ZH[pg]}色降为{GRADE_ZH[g]}色", f"unit {u}: year-to-date grade fell from {pg} to {g} in {int(y)} {p}")
                     for u, y, p, pg, g in zip(drop.unit_id, drop.year, drop.period, drop.prev_grade, drop.grade)]})
 
 
