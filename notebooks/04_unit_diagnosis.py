@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: analysis (Python 3)
 #     language: python
@@ -65,6 +67,18 @@ def diagnose(unit_id: str) -> None:
     rp.key("grade", cur.grade)
     rp.table(own[["year", "score", "rank", "rank_in_type", "rank_in_region", "grade", "red_line_codes"]],
              t("历年综合指数、排名与等级", "Index, ranks and grade over the years"), name="history")
+    ua = data.uncertainty.ranks
+    ua = ua[(ua.unit_id == unit_id) & (ua.year == year)]
+    if len(ua) and ua.n_runs.iloc[0] > 1:
+        r = ua.iloc[0]
+        rp.text(t(f"不确定性分析({int(r.n_runs)} 次蒙特卡洛运行,权重、标准化、汇总与缺失值处理方法随机变化):名次中位数 {r.median_rank:.0f},"
+                  f"90% 名次区间 [{r.rank_p05:.0f}, {r.rank_p95:.0f}];等级为绿、蓝、黄、红的概率分别为 "
+                  f"{r.p_green:.0%}、{r.p_blue:.0%}、{r.p_yellow:.0%}、{r.p_red:.0%}。",
+                  f"Uncertainty analysis ({int(r.n_runs)} Monte Carlo runs varying weights, normalisation, aggregation and "
+                  f"imputation): median rank {r.median_rank:.0f}, 90% rank interval [{r.rank_p05:.0f}, {r.rank_p95:.0f}]; "
+                  f"probability of grade green {r.p_green:.0%}, blue {r.p_blue:.0%}, yellow {r.p_yellow:.0%}, red {r.p_red:.0%}."))
+        rp.key("rank_p05", r.rank_p05)
+        rp.key("rank_p95", r.rank_p95)
     region_mean = index[index.region == info["region"]].groupby("year", as_index=False).score.mean()
     lines = pd.concat([own[["year", "score"]].assign(series=rp.label(unit_id)),
                        region_mean.assign(series=t(f"{info['region']} 片区平均", f"region {info['region']} mean")),

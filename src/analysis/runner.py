@@ -139,6 +139,7 @@ class Inputs:
     index: Any
     warehouse_hash: str
     data_as_of: str
+    uncertainty: Any = None  # UncertaintyResult: rank intervals and grade probabilities per unit-year
 
 
 CACHE_ENV = "ANALYSIS_CACHE_DIR"
@@ -190,6 +191,7 @@ def _compute_inputs(warehouse: Path, scoring_config: Path | None, wh_hash: str) 
 
     from .panel import yearly_values
     from .scoring.build import build_index
+    from .scoring.uncertainty import run_uncertainty
     from .warehouse import Warehouse
 
     with Warehouse(warehouse, read_only=True) as wh:
@@ -197,11 +199,12 @@ def _compute_inputs(warehouse: Path, scoring_config: Path | None, wh_hash: str) 
         problems, focal, prov = wh.problems(), wh.focal_units(), wh.provenance()
     values = yearly_values(obs, fw, units)
     index = build_index(values, fw, units, str(scoring_config) if scoring_config else None, observations=obs)
+    uncertainty = run_uncertainty(values, fw, units, str(scoring_config) if scoring_config else None)
     as_of = ""
     stamp = "loaded_at" if "loaded_at" in prov.columns else "time"
     if len(prov) and stamp in prov.columns:
         as_of = str(pd.to_datetime(prov[stamp]).max().date())
-    return Inputs(fw, units, obs, problems, focal, prov, values, index, wh_hash, as_of)
+    return Inputs(fw, units, obs, problems, focal, prov, values, index, wh_hash, as_of, uncertainty)
 
 
 def start_report(notebook: str, title_zh: str, title_en: str, *, year: int, lang: str, warehouse: str,
