@@ -7,7 +7,7 @@ AR(1) noise with φ = 0.3 and 0.5, for n = 8, 15, 30. Power: the same under a li
 β = 0.1 and 0.35 marginal SD per time step (0.35 is the sample city's planted R03 effect)
 with white or AR(1) φ = 0.5 noise. Every cell uses N independent series (vectorised), so
 the Monte-Carlo standard error of a 5 % rate is √(0.05·0.95/N) (0.34 points at N = 4000).
-Prints a Markdown table (copied into docs/methods/trends.md).
+Prints a Markdown table (copied into docs/methods.md).
 """
 from __future__ import annotations
 

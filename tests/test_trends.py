@@ -85,7 +85,7 @@ def test_variance_corrections_match_r_modifiedmk(nile, method, lag, z, factor, v
 def test_yue_wang_lag1_matches_released_source_and_pymannkendall(nile):
     # CRAN modifiedmk R/mmky1.R: n/n* = 1 + 2(1 − 1/n)·r1, r1 the lag-1 acf of x − β·t.
     # (The pkgdown page of mmky1lag prints N/N* = 2.1877, which that released source does
-    # not produce; see docs/methods/trends.md.) pymannkendall's lag=1 uses the same formula.
+    # not produce; see docs/methods.md.) pymannkendall's lag=1 uses the same formula.
     x = nile.value.to_numpy(float)
     r = mann_kendall(nile, time="time", value="value", method="yue_wang", lag=1).iloc[0]
     ref = pmk.yue_wang_modification_test(x, lag=1)

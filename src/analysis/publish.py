@@ -181,7 +181,7 @@ def suppress_small(df: pd.DataFrame, count_cols: Iterable[str] | None = None, k:
     not) and counts ≥ k are shown. Columns in ``also`` (rates or shares computed from the
     counts) are blanked in every suppressed row, so ``rate = n / N`` cannot give ``n`` back.
     Secondary (complementary) suppression is *not* done: a suppressed cell may be recovered
-    from row or column totals shown elsewhere; see ``docs/methods/problems.md``.
+    from row or column totals shown elsewhere; see ``docs/methods.md``.
 
     Reference: Hundepool, A. et al. (2012) *Statistical Disclosure Control*, Wiley, §5.2
     (threshold rule).

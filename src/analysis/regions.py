@@ -17,7 +17,7 @@ Degenerate input (a group with fewer than ``min_units`` units, constant or missi
 never raises inside a report: the row is returned with a bilingual ``reason``. Wrong arguments
 (an unknown column or method) raise :class:`~analysis.errors.ConfigError`.
 
-Methods and references: ``docs/methods/regions.md``.
+Methods and references: ``docs/methods.md``.
 """
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ def _kruskal(groups: list[np.ndarray]) -> dict:
 
 
 def _headline(normality_rejected: bool, variance_rejected: bool, available: dict) -> tuple[str, str]:
-    """The documented headline rule (docs/methods/regions.md, 'Which test is the headline')."""
+    """The documented headline rule (docs/methods.md, 'Which test is the headline')."""
     if normality_rejected:
         choice = "kruskal"
         why = _msg("至少一组不满足正态性(Shapiro–Wilk p < α 或数值全部相同)→ Kruskal–Wallis",

@@ -262,7 +262,7 @@ def entropy_table(data: pd.DataFrame, directions: Mapping[str, str] | None = Non
     Zeros: after min–max every column has a 0 (its worst row), whose term is 0 by the
     limit convention; it is *not* dropped from ``n``. pymcdm's ``entropy_weights`` instead sets
     ``e_j = 0`` for any column containing a zero, which gives that column the largest possible
-    weight; on min–max data that makes all weights equal (see docs/methods/weights.md).
+    weight; on min–max data that makes all weights equal (see docs/methods.md).
 
     ``standardise="none"`` skips step 1 and uses the raw values (Shannon's original form,
     as in Zeleny 1982 and Xu 2004; only for non-negative, benefit-type data, where it equals

@@ -21,7 +21,7 @@ alpha=0.05, adjust="fdr_bh", season=None, **mk_options)``
 - ``variant``: the Mann–Kendall variant (``mann_kendall`` ``method``); the default
   :data:`DEFAULT_VARIANT` (``"original"``, exact p for n ≤ 10) was chosen from the size/power
   simulation in ``benchmarks/size_power.py`` (table and reasoning in
-  ``docs/methods/trends.md``). Reports must name it (the ``variant`` column does).
+  ``docs/methods.md``). Reports must name it (the ``variant`` column does).
 - ``family``: column(s) that define a family of tests for the false-discovery control
   (e.g. ``"node"``: one family per indicator); None = every series in one family. The
   ``family`` output column names it, e.g. ``"all: unit_id × node"`` or ``"node=D1"``.
@@ -51,7 +51,7 @@ Building blocks
   :func:`mixed_trend` — random slopes per unit (MixedLM).
 - :func:`adjust_pvalues` — BH / BY / Holm via statsmodels.
 
-Methods, formulas and references: ``docs/methods/trends.md``.
+Methods, formulas and references: ``docs/methods.md``.
 """
 from .changepoint import pettitt, pettitt_array
 from .classify import (DEFAULT_VARIANT, LABELS_ZH, adjust_pvalues, classify_group_trends,

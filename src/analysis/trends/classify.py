@@ -11,7 +11,7 @@ from ._long import as_list, check_columns
 from .mk import mann_kendall
 
 #: default Mann–Kendall variant of reports, chosen from benchmarks/size_power.py (table in
-#: docs/methods/trends.md, "Size and power"): the original test with exact p-values keeps its
+#: docs/methods.md, "Size and power"): the original test with exact p-values keeps its
 #: size under independence and has the power; von Storch pre-whitening keeps the size under
 #: AR(1) noise but differences most of a real trend away (power 0.04 vs 0.32 at n = 8 and a
 #: trend of 0.35 SD per year), and the variance corrections are over-sized at n ≤ 30.
