@@ -592,11 +592,21 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
             + "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
             + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + "".join(unit_blocks) if unit_blocks else "")
+            + _topic_list(year_dir, zh)
             + '<p><a href="manifest.json">manifest.json</a> · <a href="../index.html">'
             + ("全部年度" if zh else "All years") + "</a></p>")
     path = year_dir / "index.html"
     path.write_text(_page(title, body, lang), encoding="utf-8")
     return path
+
+
+def _topic_list(year_dir: Path, zh: bool) -> str:
+    """Topical reports published into the year folder (``analysis topic``), linked by their titles."""
+    items = []
+    for page in sorted(year_dir.glob("topic_*.html")):
+        found = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), flags=re.S)
+        items.append(f'<li><a href="{html.escape(page.name)}">{found.group(1).strip() if found else page.stem}</a></li>')
+    return (f'<h2>{"专题报告" if zh else "Topical reports"}</h2><ul>' + "".join(items) + "</ul>") if items else ""
 
 
 def write_site_index(out: str | Path, lang: str = "zh") -> Path:

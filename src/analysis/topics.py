@@ -632,8 +632,14 @@ def run_topic(topic_path: str | Path, year: int | None = None, warehouse: str | 
     year = _resolve_year(topic, year, warehouse)
     params = notebook_parameters(topic_path, year, warehouse, lang, publish, data_dir, key_path, scoring_config)
     out_dir = Path(out).resolve() / str(year)
-    return execute_notebook(NOTEBOOK, params, out_dir, f"topic_{topic.name}", lang=lang, show_code=show_code,
-                            title=topic.text("title", lang))
+    result = execute_notebook(NOTEBOOK, params, out_dir, f"topic_{topic.name}", lang=lang, show_code=show_code,
+                              title=topic.text("title", lang))
+    manifest = out_dir / "manifest.json"
+    if manifest.exists():  # the year's report index links the topical reports published beside it
+        from .report import write_year_index
+
+        write_year_index(out_dir, json.loads(manifest.read_text(encoding="utf-8")), lang)
+    return result
 
 
 def _sha256(path: Path) -> str:
