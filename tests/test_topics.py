@@ -249,3 +249,13 @@ def test_notebook_stored_clean_with_typed_parameters():
     declared = declared_parameters(topics.NOTEBOOK)
     assert set(declared) == set(topics.notebook_parameters("t.yaml", 2024, "w.duckdb", "zh", True))
     assert all(spec["type"] != "None" and spec["help"] for spec in declared.values())
+
+
+def test_published_figure_never_draws_a_count_below_k(full_tables):
+    t = topics.load_topic(ROOT / "data" / "topics" / "work_style_colleges.yaml")
+    d = topics.prepare_topic_data(t, 2024, full_tables, publish=True, key=KEY)
+    per_cell = d.problems.groupby(["year", "category"]).size()
+    assert (per_cell < t.k).any(), "the example must contain small cells for this test to mean anything"
+    fig = topics.problems_figure(d, 2024, "zh")
+    heights = [bar.get_height() for ax in fig.axes for bar in ax.patches]
+    assert heights and all(h == 0 or h >= t.k for h in heights)

@@ -841,8 +841,8 @@ def paragraphs(text: str) -> list[str]:
 
 
 def problems_figure(data: TopicData, year: int, lang: str = "zh"):
-    """Bars: problems per year; categories with fewer than k problems in publish mode are
-    pooled into "other" so the figure never shows a count the tables suppress."""
+    """Bars: problems per year by category; in publish mode only yearly totals of at least k are
+    drawn (a stacked bar would show the year × category cells that the tables suppress)."""
     import matplotlib.pyplot as plt
 
     k, publish = int(data.meta["k"]), bool(data.meta["publish"])
@@ -853,11 +853,8 @@ def problems_figure(data: TopicData, year: int, lang: str = "zh"):
         return fig
     c = p.groupby(["year", "category"]).size().unstack(fill_value=0)
     if publish:
-        small = c.columns[(c.sum() < k)]
-        if len(small):
-            c["其他" if lang == "zh" else "other"] = c[small].sum(axis=1)
-            c = c.drop(columns=small)
-        c = c.where(c.sum(axis=1) >= k, 0)  # a year with fewer than k problems in all is not drawn
+        total = c.sum(axis=1)
+        c = total.where(total >= k, 0).rename("问题数" if lang == "zh" else "problems").to_frame()
     c = c[c.sum().sort_values(ascending=False).index]
     if c.to_numpy().sum() == 0:
         ax.text(0.5, 0.5, f"各年问题数均小于 {k},不作图" if lang == "zh" else f"every year has fewer than {k} problems: "
