@@ -24,6 +24,19 @@ NOTE_VAR_GUARD = "方差校正因子非正,已改用未校正方差 / non-positi
 NOTE_SEN_CI = "样本太短,Sen 区间超出斜率范围 / series too short for a Sen interval at this level"
 
 
+def _trend_labels(testable, p, s, alpha, alternative):
+    """increasing / decreasing / no trend / not testable, honouring a one-sided alternative."""
+    signif = testable & (p < alpha)
+    trend = np.where(~testable, "not testable",
+                     np.where(signif & (s > 0), "increasing",
+                              np.where(signif & (s < 0), "decreasing", "no trend")))
+    if alternative == "greater":
+        trend = np.where(trend == "decreasing", "no trend", trend)
+    elif alternative == "less":
+        trend = np.where(trend == "increasing", "no trend", trend)
+    return trend
+
+
 def _check_args(method, alternative, alpha):
     if method not in METHODS:
         raise ValueError(f"未知方法 {method!r},可选 {METHODS} / unknown method {method!r}; one of {METHODS}")
@@ -169,14 +182,7 @@ def mann_kendall_array(X, t=None, *, method="original", alpha=0.05, alternative=
     if with_sen:
         no_ci = testable & (np.isnan(sen_low) | np.isnan(sen_high))
         note[no_ci] = np.where(note[no_ci] == "", NOTE_SEN_CI, note[no_ci] + "; " + NOTE_SEN_CI)
-    signif = testable & (p < alpha)
-    trend = np.where(~testable, "not testable",
-                     np.where(signif & (s > 0), "increasing",
-                              np.where(signif & (s < 0), "decreasing", "no trend")))
-    if alternative == "greater":
-        trend = np.where(trend == "decreasing", "no trend", trend)
-    elif alternative == "less":
-        trend = np.where(trend == "increasing", "no trend", trend)
+    trend = _trend_labels(testable, p, s, alpha, alternative)
 
     out = pd.DataFrame({
         "n": n, "s": np.where(testable, s, np.nan), "var_s": np.where(testable, var_s, np.nan),
@@ -227,14 +233,7 @@ def _seasonal(X, t, *, alpha, alternative, continuity, min_n, max_missing):
     reason = _reasons(n_s.max(axis=1), constant, 1 - n / (Sn * Y), min_n=min_n, max_missing=max_missing)
     testable = reason == ""
     note = np.where(testable & (np.isnan(low) | np.isnan(high)), NOTE_SEN_CI, "").astype(object)
-    signif = testable & (p < alpha)
-    trend = np.where(~testable, "not testable",
-                     np.where(signif & (s > 0), "increasing",
-                              np.where(signif & (s < 0), "decreasing", "no trend")))
-    if alternative == "greater":
-        trend = np.where(trend == "decreasing", "no trend", trend)
-    elif alternative == "less":
-        trend = np.where(trend == "increasing", "no trend", trend)
+    trend = _trend_labels(testable, p, s, alpha, alternative)
     return pd.DataFrame({
         "n": n, "s": np.where(testable, s, np.nan), "var_s": np.where(testable, var_s, np.nan),
         "z": np.where(testable, z, np.nan), "p": np.where(testable, p, np.nan),
