@@ -14,7 +14,7 @@ def fw():
 
 
 def test_default_mirrors_the_pilot(fw):
-    # domain brief (seed 003): 6 level-1, 14 level-2, 23 level-3 indicators, 28 monitoring points
+    # the university pilot (source document 003): 6 level-1, 14 level-2, 23 level-3 indicators, 28 monitoring points
     agg = fw[fw.role == "aggregate"]
     assert agg.level.value_counts().sort_index().tolist() == [1, 6, 14, 23]
     assert len(F.leaves(fw)) == 28

@@ -14,7 +14,7 @@ def test_deterministic(sample_data):
         pd.testing.assert_frame_equal(frame, getattr(again, name), obj=name)
 
 
-def test_shape_matches_the_brief(sample_data):
+def test_shape_matches_the_documented_sample(sample_data):
     units = sample_data.units.drop_duplicates("unit_id")
     assert len(units) == 80 and units.region.nunique() == 12 and units.type.nunique() == 4
     assert sorted(sample_data.observations.year.unique()) == list(range(2019, 2025))
