@@ -105,6 +105,8 @@ def test_table_numbering_caption_grades_and_downloads(airquality):
     assert 'class="grade grade-green">A 绿<' in first["text/html"]
     assert 'class="grade grade-red">D 红<' in first["text/html"]
     assert "−2" in first["text/html"]  # U+2212 minus sign in the HTML table
+    # headers read in the report's language; the column name stays as the tooltip and in downloads
+    assert '<th title="unit_id">单位代码</th><th title="grade">等级</th><th title="x">x</th>' in first["text/html"]
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', first["text/html"]).group(1)
     assert base64.b64decode(uri).decode("utf-8-sig").splitlines() == ["unit_id,grade,x", "010,green,1.5", "U2,red,-2.0"]
     assert first[report.TABLE_MIME]["name"] == "grades" and second[report.TABLE_MIME]["name"] == "grades_2"

@@ -129,6 +129,36 @@ def _fmt(value: Any) -> tuple[str, bool]:
 
 # --------------------------------------------------------------------------- notebook side
 
+
+#: Display labels of the column names used across the package (the downloads keep the names).
+COLUMN_LABELS = {
+    "unit_id": ("单位代码", "Unit"), "name_zh": ("单位名称", "Name"), "name_en": ("单位名称", "Name"),
+    "unit": ("单位", "Unit"), "type": ("单位类型", "Type"), "region": ("片区", "Region"), "year": ("年度", "Year"),
+    "period": ("期别", "Period"), "node": ("指标代码", "Node"), "indicator": ("指标代码", "Indicator"),
+    "name": ("名称", "Name"), "dimension": ("维度", "Dimension"), "level": ("层级", "Level"),
+    "value": ("数值", "Value"), "score": ("得分", "Score"), "rank": ("排名", "Rank"),
+    "rank_in_type": ("类内排名", "Rank in type"), "rank_in_region": ("片区内排名", "Rank in region"),
+    "rank_change": ("排名变化", "Rank change"), "grade": ("等级", "Grade"),
+    "red_line_codes": ("一票否决事项", "Red lines"), "n": ("数量", "n"), "n_units": ("单位数", "Units"),
+    "mean": ("均值", "Mean"), "sd": ("标准差", "SD"), "median": ("中位数", "Median"), "min": ("最小值", "Min"),
+    "max": ("最大值", "Max"), "cv": ("变异系数", "CV"), "p": ("p 值", "p"), "p_adj": ("校正 p 值", "adjusted p"),
+    "statistic": ("统计量", "Statistic"), "effect_size": ("效应量", "Effect size"), "slope": ("斜率", "Slope"),
+    "ci_low": ("置信下限", "CI low"), "ci_high": ("置信上限", "CI high"), "change": ("变化", "Change"),
+    "contribution": ("贡献", "Contribution"), "share": ("占比", "Share"), "reason": ("说明", "Reason"),
+    "classification": ("判定", "Classification"), "direction": ("方向", "Direction"), "status": ("状态", "Status"),
+    "aspect": ("方面", "Aspect"), "category": ("问题类别", "Category"), "source": ("来源", "Source"),
+    "coverage": ("覆盖率", "Coverage"), "expected": ("应报单位数", "Expected"), "reported": ("已报单位数", "Reported"),
+    "missing": ("缺失数", "Missing"), "previous": ("上期值", "Previous"), "kind": ("类型", "Kind"),
+    "message": ("说明", "Message"), "position": ("位次", "Position"), "normalised": ("标准化得分", "Normalised"),
+}
+
+
+def column_label(column, lang: str = "zh") -> str:
+    """The label shown in a report's table header for a column name (unknown names unchanged)."""
+    pair = COLUMN_LABELS.get(str(column))
+    return str(column) if pair is None else pair[0 if lang == "zh" else 1]
+
+
 class Report:
     """Building blocks of one report, used inside a notebook.
 
@@ -274,7 +304,8 @@ class Report:
         if note:
             caption = f"{caption}({note})" if self.lang == "zh" else f"{caption} ({note})"
         grade_cols = [c for c in grade_cols if c in data.columns]
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in data.columns)
+        head = "".join(f'<th title="{html.escape(str(c))}">{html.escape(column_label(c, self.lang))}</th>'
+                       for c in data.columns)
         body = []
         shown = data.head(max_rows)
         if len(data) > max_rows:
