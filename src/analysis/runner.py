@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -353,16 +354,28 @@ def _write_tables(tables: list[dict[str, Any]], folder: Path) -> None:
         (folder / f"{table['name']}.xlsx").write_bytes(table["xlsx"])
 
 
+@contextmanager
+def kernel_log(out_dir: Path, name: str):
+    """Send the kernel's chatter (it inherits stderr: the TCP warning, shutdown messages, library
+    warnings) to ``<out_dir>/logs/<name>.log`` instead of the user's terminal, then restore stderr."""
+    logs = Path(out_dir) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    saved = os.dup(2)
+    with open(logs / f"{name}.log", "w", encoding="utf-8") as log:
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _execute_job(job: dict[str, Any]) -> NotebookResult:
     """Worker entry point (top level so it pickles); kernels inherit the cache directory."""
     os.environ[CACHE_ENV] = str(Path(job["out_dir"]) / ".cache")
-    # the kernel inherits this worker's stderr: send its chatter (TCP warning, shutdown
-    # messages, library warnings) to logs/<name>.log instead of the user's terminal
-    logs = Path(job["out_dir"]) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    with open(logs / f"{job['name']}.log", "w", encoding="utf-8") as log:
-        sys.stderr.flush()
-        os.dup2(log.fileno(), 2)
+    with kernel_log(job["out_dir"], job["name"]):
         try:
             return execute_notebook(**job)
         except Exception as exc:  # noqa: BLE001 - a broken job must not take the pool down

@@ -626,14 +626,15 @@ def run_topic(topic_path: str | Path, year: int | None = None, warehouse: str | 
     ``ipynb_path``, ``ok``, ``error``). The topic file is validated first (a
     :class:`ConfigError` before anything runs).
     """
-    from .runner import execute_notebook
+    from .runner import execute_notebook, kernel_log
 
     topic = load_topic(topic_path)
     year = _resolve_year(topic, year, warehouse)
     params = notebook_parameters(topic_path, year, warehouse, lang, publish, data_dir, key_path, scoring_config)
     out_dir = Path(out).resolve() / str(year)
-    result = execute_notebook(NOTEBOOK, params, out_dir, f"topic_{topic.name}", lang=lang, show_code=show_code,
-                              title=topic.text("title", lang))
+    with kernel_log(out_dir, f"topic_{topic.name}"):
+        result = execute_notebook(NOTEBOOK, params, out_dir, f"topic_{topic.name}", lang=lang, show_code=show_code,
+                                  title=topic.text("title", lang))
     manifest = out_dir / "manifest.json"
     if manifest.exists():  # the year's report index links the topical reports published beside it
         from .report import write_year_index
