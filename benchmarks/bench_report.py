@@ -28,7 +28,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis.runner import execute_notebook, load_run_config, run_year  # noqa: E402
+from analysis.runner import execute_notebook as _execute, kernel_log, load_run_config, run_year  # noqa: E402
+
+
+def execute_notebook(path, params, out_dir, name, **kwargs):
+    """The runner's execute_notebook with the kernel's chatter sent to out_dir/logs, as in a run."""
+    with kernel_log(out_dir, name):
+        return _execute(path, params, out_dir, name, **kwargs)
 
 
 def load() -> str:
@@ -113,6 +119,7 @@ def main() -> None:
         ids = units_for_year(wh.units(), args.year).unit_id.tolist()
     n = 5 if args.quick else 20
     path = nb_dir / "04_unit_diagnosis.ipynb"
+    execute_notebook(path, common | {"units": ids[:1]}, tmp / "m", "warm", split_units=True)  # warm-up, not timed
     t1, _ = timed(lambda: execute_notebook(path, common | {"units": ids[:1]}, tmp / "m", "one", split_units=True))
     tn, res = timed(lambda: execute_notebook(path, common | {"units": ids[:n]}, tmp / "m", "many", split_units=True))
     print(f"   1 unit {t1:.2f} s; {n} units {tn:.2f} s → {(tn - t1) / (n - 1):.2f} s per extra unit "
