@@ -291,9 +291,8 @@ def read_file(path: str | Path, framework: pd.DataFrame) -> list[Batch]:
         sheets = _read_xlsx(path)
     elif suffix == ".parquet":
         try:
-            con = duckdb.connect()
-            df = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
-            con.close()
+            with duckdb.connect() as con:
+                df = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
         except duckdb.Error as e:
             raise InputError([Issue(str(path), f"无法读取 Parquet 文件({type(e).__name__})",
                                     f"cannot read the Parquet file ({type(e).__name__})")]) from None
