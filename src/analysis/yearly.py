@@ -38,6 +38,7 @@ ALL_MISSING = "全部缺失 / all values missing"
 TOO_FEW = "有效单位少于{k}个 / fewer than {k} units with data"
 CONSTANT = "数值恒定,离散与偏度无意义 / constant values; dispersion and skewness undefined"
 MEAN_NOT_POSITIVE = "均值非正,变异系数无定义 / mean not positive; CV undefined"
+NEARLY_CONSTANT = "数值几乎相同,偏度无法精确计算 / values nearly identical; skewness cannot be computed precisely"
 PREV_ZERO = "上年为0,增长率无定义 / previous value is 0; % change undefined"
 NO_PREVIOUS = "上年缺失 / previous year missing"
 VALUE_MISSING = "本年缺失 / value missing"
@@ -186,6 +187,8 @@ def _stats_row(x: np.ndarray, n_missing: int, min_n: int) -> dict:
     if n >= 3 and not constant:
         # Bias-corrected G1 (Excel SKEW, SPSS, SAS default) = scipy.stats.skew(bias=False).
         row["skewness"] = stats.skew(x, bias=False)
+        if np.isnan(row["skewness"]):  # scipy returns NaN when the moments lose all precision
+            reasons.append(NEARLY_CONSTANT)
     if n >= 2:
         if row["mean"] > 0:
             row["cv"] = row["sd"] / row["mean"]
