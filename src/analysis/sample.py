@@ -104,18 +104,20 @@ def _unit_table(n_units: int, first_year: int, rng: np.random.Generator) -> pd.D
     types[: min(n_units, len(REGIONS))] = "county"  # one county/district per region
     names, names_en = [], []
     counters: dict[str, int] = {}
-    for i, (uid, r, t) in enumerate(zip(ids, region_idx, types)):
+    n_stems = len(_DEPT_STEMS)
+    for uid, r, t in zip(ids, region_idx, types):
         k = counters[t] = counters.get(t, 0) + 1
-        stem = _DEPT_STEMS[(i * 7) % len(_DEPT_STEMS)]
+        # (stem, kind) pairs run through every combination before a number is needed
+        stem, cycle = _DEPT_STEMS[(k - 1) % n_stems], (k - 1) // n_stems
         region = REGIONS[r].removesuffix("片区")
         if t == "county":
-            name = f"{region}区" if k <= len(REGIONS) else f"{region}新区{k}"
+            name = f"{region}区" if k <= len(REGIONS) else f"{_DEPT_STEMS[(k - 1 - len(REGIONS)) % n_stems]}县"
         elif t == "department":
-            name = f"示例市{stem}{_DEPT_KINDS[k % len(_DEPT_KINDS)]}"
+            name = f"示例市{stem}{_DEPT_KINDS[cycle % len(_DEPT_KINDS)]}"
         elif t == "enterprise":
-            name = f"示例市{stem}{_ENT_KINDS[k % len(_ENT_KINDS)]}"
+            name = f"示例市{stem}{_ENT_KINDS[cycle % len(_ENT_KINDS)]}"
         else:
-            name = f"示例{region}{_COLLEGE_KINDS[k % len(_COLLEGE_KINDS)]}"
+            name = f"示例{stem}{_COLLEGE_KINDS[cycle % len(_COLLEGE_KINDS)]}"
         name = f"{name}{k}" if name in names else name
         names.append(name)
         names_en.append(f"{t.title()} {uid} ({REGIONS_EN[r]})")
