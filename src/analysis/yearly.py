@@ -198,6 +198,14 @@ def _stats_row(x: np.ndarray, n_missing: int, min_n: int) -> dict:
     return row
 
 
+def _stack_levels(pieces: list[pd.DataFrame], groups: list, lead: list) -> pd.DataFrame:
+    """Overall rows and per-group rows in one table: group columns read "(all)" on the overall
+    rows, and the ``lead`` columns come first."""
+    pieces = [p.assign(**{g: "(all)" for g in groups if g not in p}) for p in pieces]
+    out = pd.concat(pieces, ignore_index=True)
+    return out[[*lead, *[c for c in out.columns if c not in lead]]]
+
+
 def describe(data: pd.DataFrame, value: str = "value", by: Sequence[str] = ("node", "year"), group=None,
              units: pd.DataFrame | None = None, min_n: int = 3) -> pd.DataFrame:
     """Descriptive statistics of ``value`` per ``by`` cell, overall and per ``group``.
@@ -233,13 +241,8 @@ def describe(data: pd.DataFrame, value: str = "value", by: Sequence[str] = ("nod
         for k, cell in d.groupby(keys, sort=True, dropna=False):
             x = cell[value].to_numpy(dtype=float)
             rows.append({**dict(zip(keys, k)), **_stats_row(x, int(np.isnan(x).sum()), min_n)})
-        out = pd.DataFrame(rows)
-        for g in groups:
-            if g not in out:
-                out[g] = "(all)"
-        pieces.append(out)
-    out = pd.concat(pieces, ignore_index=True)
-    return out[[*by, *groups, *[c for c in out.columns if c not in by + groups]]]
+        pieces.append(pd.DataFrame(rows))
+    return _stack_levels(pieces, groups, [*by, *groups])
 
 
 def yoy_change(data: pd.DataFrame, value: str = "value", node: str | None = "node", of: str = "unit", group=None,
@@ -337,14 +340,8 @@ def improving_share(data: pd.DataFrame, value: str = "value", node: str | None =
                     reasons.append("全部持平,符号检验无定义 / all unchanged; sign test undefined")
                 row["reason"] = _join(reasons)
             rows.append(row)
-        out = pd.DataFrame(rows)
-        for g in groups:
-            if g not in out:
-                out[g] = "(all)"
-        pieces.append(out)
-    out = pd.concat(pieces, ignore_index=True)
-    lead = [*nodes, "year", *groups]
-    return out[[*lead, *[c for c in out.columns if c not in lead]]]
+        pieces.append(pd.DataFrame(rows))
+    return _stack_levels(pieces, groups, [*nodes, "year", *groups])
 
 
 def rank_table(data: pd.DataFrame, value: str = "value", node: str | None = "node", directions=None, within=None,
