@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
+from .multitest import adjust_pvalues
 from .panel import units_by_year
 
 LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
@@ -555,7 +555,7 @@ def rising_keywords(freq: pd.DataFrame, problems: pd.DataFrame, year: int, by=("
                 for a, n, b, m, good in zip(out.n_docs, out.docs, out.n_docs_prev, out.docs_prev, ok)]
     out["p_adj"] = math.nan
     if ok.any():
-        out.loc[ok, "p_adj"] = multipletests(out.loc[ok, "p"], alpha=alpha, method="fdr_bh")[1]
+        out.loc[ok, "p_adj"] = adjust_pvalues(out.loc[ok, "p"], "fdr_bh")
     out["reason"] = np.where(ok, "", "该组某一年没有问题,无法比较 / group has no problems in one of the two years")
     out = out.sort_values([*by, "change", "term"], ascending=[True] * len(by) + [False, True])
     if top_n is not None:
@@ -616,7 +616,7 @@ def index_link(problems: pd.DataFrame, scores: pd.DataFrame, level: str = "aspec
     for y, g in out.groupby("year"):
         ok = g.p.notna()
         if ok.any():
-            out.loc[g.index[ok], "p_adj"] = multipletests(g.p[ok], alpha=alpha, method="fdr_bh")[1]
+            out.loc[g.index[ok], "p_adj"] = adjust_pvalues(g.p[ok], "fdr_bh")
     cols = ["year", *(["category"] if level == "category" else []), "aspect", "node", "n_units",
             "n_with_problems", "rho", "p", "p_adj", "reason"]
     return out[cols]

@@ -26,13 +26,13 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from .errors import ConfigError
+from .multitest import adjust_pvalues
 
 TESTS = ("anova", "welch", "kruskal")
 POSTHOC_METHODS = ("tukey", "games_howell", "dunn")
-P_ADJUST_METHODS = ("holm", "bonferroni", "fdr_bh")
+P_ADJUST_METHODS = ("holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by")
 MIN_UNITS = 3
 
 
@@ -79,15 +79,6 @@ def _cells(data: pd.DataFrame, by: list[str]):
     for keys, sub in data.groupby(by, sort=True, dropna=False, observed=True):
         keys = keys if isinstance(keys, tuple) else (keys,)
         yield dict(zip(by, keys)), sub
-
-
-def _adjust(p: pd.Series, method: str) -> pd.Series:
-    """Adjusted p-values (statsmodels ``multipletests``) over the non-missing entries of ``p``."""
-    out = pd.Series(np.nan, index=p.index, dtype=float)
-    ok = p.notna()
-    if ok.any():
-        out[ok] = multipletests(p[ok].to_numpy(dtype=float), method=method)[1]
-    return out
 
 
 def _valid_groups(sub: pd.DataFrame, value: str, group: str, min_units: int):
@@ -311,7 +302,7 @@ def compare_groups(data: pd.DataFrame, value: str, group: str, by=None, *, alpha
     out["p_adj"] = np.nan
     for test in TESTS:
         mask = out["test"] == test
-        out.loc[mask, "p_adj"] = _adjust(out.loc[mask, "p"], p_adjust)
+        out.loc[mask, "p_adj"] = adjust_pvalues(out.loc[mask, "p"], p_adjust)
     out["effect_measure"] = out["test"].map({"anova": "eta2", "welch": "eta2",
                                              "kruskal": "epsilon2"})
     return out
@@ -424,7 +415,7 @@ def _pairs_dunn(groups: dict, p_adjust: str) -> list[dict]:
                      "mean_rank_b": mean_rank[b], "diff": groups[a].mean() - groups[b].mean(),
                      "se": se, "statistic": z, "p": 2 * stats.norm.sf(abs(z))})
     p = pd.Series([r["p"] for r in rows], dtype=float)
-    for r, padj in zip(rows, _adjust(p, p_adjust)):
+    for r, padj in zip(rows, adjust_pvalues(p, p_adjust)):
         r["p_adj"] = padj
     return rows
 

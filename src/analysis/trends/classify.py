@@ -5,8 +5,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
+from ..multitest import METHODS as ADJUST_METHODS, adjust_pvalues
 from ._long import as_list, check_columns
 from .mk import mann_kendall
 
@@ -17,9 +17,6 @@ from .mk import mann_kendall
 #: trend of 0.35 SD per year), and the variance corrections are over-sized at n ≤ 30.
 DEFAULT_VARIANT = "original"
 
-_ADJUST = {"fdr_bh": "fdr_bh", "bh": "fdr_bh", "fdr_by": "fdr_by", "by": "fdr_by",
-           "holm": "holm", "bonferroni": "bonferroni", "none": "none"}
-
 LABELS_ZH = {
     "improving": "显著改善",
     "deteriorating": "显著恶化",
@@ -28,31 +25,6 @@ LABELS_ZH = {
 }
 REASON_TARGET = "目标型指标,单调趋势无好坏之分 / target-type indicator: a monotone trend is neither better nor worse"
 REASON_DIRECTION = "指标方向未知 / unknown indicator direction"
-
-
-def adjust_pvalues(p, method: str = "fdr_bh"):
-    """Adjusted p-values in input order (statsmodels ``multipletests``), NaN-aware.
-
-    ``method``: ``fdr_bh`` Benjamini–Hochberg (1995, default), ``fdr_by`` Benjamini–Yekutieli
-    (2001, any dependence), ``holm`` (1979, family-wise), ``bonferroni``, ``none``. Missing
-    p-values (untestable series) stay missing and do not count in the family size m.
-    A Series keeps its index.
-
-    >>> adjust_pvalues([0.01, 0.04, 0.03, float("nan")]).round(4).tolist()
-    [0.03, 0.04, 0.04, nan]
-    """
-    if method not in _ADJUST:
-        raise ValueError(f"未知校正方法 {method!r},可选 {sorted(_ADJUST)} / unknown method {method!r}")
-    method = _ADJUST[method]
-    index = p.index if isinstance(p, pd.Series) else None
-    arr = np.asarray(p, dtype=float)
-    out = np.full(arr.shape, np.nan)
-    ok = ~np.isnan(arr)
-    if ok.any():
-        if np.any((arr[ok] < 0) | (arr[ok] > 1)):
-            raise ValueError("p 值须在 0 与 1 之间 / p-values must lie in [0, 1]")
-        out[ok] = arr[ok] if method == "none" else multipletests(arr[ok], method=method)[1]
-    return pd.Series(out, index=index) if index is not None else out
 
 
 def _unique_map(mapping):
@@ -157,7 +129,7 @@ def classify_trends(data: pd.DataFrame, *, series=("unit_id", "node"), time="yea
     for col in ("direction", "classification", "classification_zh", "reason", "family"):
         out[col] = c[col]
     out["variant"] = variant
-    out["adjust"] = _ADJUST.get(adjust, adjust)
+    out["adjust"] = ADJUST_METHODS.get(adjust, adjust)
     out["alpha"] = alpha
     out["p_method"] = res["p_method"]
     out["note"] = res["note"]
@@ -196,6 +168,6 @@ def classify_group_trends(data: pd.DataFrame, *, unit="unit_id", series=("region
     for col in ("direction", "classification", "classification_zh", "reason", "family"):
         out[col] = c[col]
     out["variant"] = "fe_cluster"
-    out["adjust"] = _ADJUST.get(adjust, adjust)
+    out["adjust"] = ADJUST_METHODS.get(adjust, adjust)
     out["alpha"] = alpha
     return out
