@@ -213,7 +213,7 @@ def test_bad_arguments_raise_bilingual_config_errors():
     with pytest.raises(ConfigError, match="not found"):
         compare_groups(d, "nope", "group")
     with pytest.raises(ConfigError, match="p_adjust"):
-        compare_groups(d, "weight", "group", p_adjust="hochberg")
+        compare_groups(d, "weight", "group", p_adjust="sidak-step")
     with pytest.raises(ConfigError, match="method"):
         posthoc(d, "weight", "group", method="scheffe")
 
