@@ -13,22 +13,18 @@
 
 # %% tags=["parameters"]
 year: int = 2024  # 统计年度 / year of the report
-warehouse: str = "../data/warehouse.duckdb"  # 数据仓库 / warehouse file
-run_config: str = ""  # 运行配置,空为 data/config/run.yaml / run config, empty for the default
-scoring_config: str = ""  # 指数配置,空为运行配置中的 scoring.config / index config, empty for the default
-lang: str = "zh"  # 报告语言 zh|en / report language
-publish: bool = False  # 发布模式 / publication-safe mode
+config: dict = {}  # 运行配置(analysis run 注入),空为 data/config/run.yaml / effective run config, empty for the default file
+inputs: str = ""  # 本次运行的共享输入(analysis run 注入),空为现算 / the run's shared inputs, empty to compute them here
+warehouse: str = ""  # 数据仓库,空为 data/warehouse.duckdb / warehouse file, empty for the default
+notice: str = ""  # 运行提示(如覆盖率低)/ run notice, e.g. low coverage
 
 # %%
-import pandas as pd
-
 from analysis import quality
-from analysis.runner import start_report
+from analysis.notebook import open_report
 
-rp, data, cfg = start_report("00_data_quality", "数据质量报告", "Data quality report", year=year, lang=lang,
-                             warehouse=warehouse, run_config=run_config, scoring_config=scoring_config, publish=publish)
-t = rp.t
-name = f"name_{lang}"
+rp, data, cfg = open_report("00_data_quality", year=year, config=config, inputs=inputs, warehouse=warehouse,
+                            title=("数据质量报告", "Data quality report"), notice=notice)
+t, name = rp.t, f"name_{cfg.lang}"
 checks = quality.summary(data.values, data.framework, data.units, year=year)
 cov = checks["coverage"]
 

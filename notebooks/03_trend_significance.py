@@ -13,27 +13,23 @@
 
 # %% tags=["parameters"]
 year: int = 2024  # 统计年度 / year of the report
-warehouse: str = "../data/warehouse.duckdb"  # 数据仓库 / warehouse file
-run_config: str = ""  # 运行配置,空为 data/config/run.yaml / run config, empty for the default
-scoring_config: str = ""  # 指数配置,空为运行配置中的 scoring.config / index config, empty for the default
-lang: str = "zh"  # 报告语言 zh|en / report language
-publish: bool = False  # 发布模式 / publication-safe mode
-
+config: dict = {}  # 运行配置(analysis run 注入),空为 data/config/run.yaml / effective run config, empty for the default file
+inputs: str = ""  # 本次运行的共享输入(analysis run 注入),空为现算 / the run's shared inputs, empty to compute them here
+warehouse: str = ""  # 数据仓库,空为 data/warehouse.duckdb / warehouse file, empty for the default
+notice: str = ""  # 运行提示(如覆盖率低)/ run notice, e.g. low coverage
 
 # %%
-import pandas as pd
-
 from analysis import plots
-from analysis.runner import start_report
+from analysis.framework import labels
+from analysis.notebook import open_report
 from analysis.trends import classify_trends, panel_trend, pettitt, region_trend_difference
 
-rp, data, cfg = start_report("03_trend_significance", "趋势显著性", "Trend significance", year=year, lang=lang,
-                             warehouse=warehouse, run_config=run_config, scoring_config=scoring_config, publish=publish)
-t = rp.t
-alpha = float(cfg["report"].get("alpha", 0.05))
-adjust = cfg["report"].get("fdr", "fdr_bh")
+rp, data, cfg = open_report("03_trend_significance", year=year, config=config, inputs=inputs, warehouse=warehouse,
+                            title=("趋势显著性", "Trend significance"), notice=notice)
+t, lang, st = rp.t, cfg.lang, cfg.statistics
+alpha, adjust = st.alpha, st.fdr_method
 ix = data.index
-label = data.framework.drop_duplicates("code", keep="last").set_index("code")[f"name_{lang}"]
+label = labels(data.framework, lang)
 scores = ix.scores[(ix.scores.year <= year) & (ix.scores.level <= 1)]
 first = int(scores.year.min())
 
@@ -51,7 +47,7 @@ first = int(scores.year.min())
 rp.heading(t("1 单位趋势分类", "1 Unit trends"))
 unit_trends = rp.bilingual(classify_trends(scores, series=("unit_id", "node"), value="score", family="node",
                                            alpha=alpha, adjust=adjust))
-unit_trends["node_name"] = unit_trends.node.map(lambda c: label.get(c, c))
+unit_trends["node_name"] = unit_trends.node.map(label)
 summary = unit_trends.groupby(["node", "node_name", "classification"]).size().unstack(fill_value=0).reset_index()
 rp.table(summary, t(f"{first}–{year} 年各节点的趋势分类(单位数;FDR 按节点分族控制)",
                     f"Trend classes by node, {first}–{year} (number of units; FDR controlled per node)"), name="trend_summary")

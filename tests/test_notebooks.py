@@ -8,7 +8,9 @@ import nbformat
 import pytest
 
 from analysis.params import check_parameters, declared_parameters
-from analysis.runner import load_run_config
+import ast
+
+from analysis.catalog import read_run_config
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
@@ -64,14 +66,28 @@ def test_both_languages_have_their_narrative(path):
 
 
 def test_default_run_config_gives_every_notebook_a_valid_parameter_set():
-    cfg = load_run_config()
-    assert cfg["notebooks"] == CORE
-    common = {"year": 2024, "warehouse": "data/warehouse.duckdb", "run_config": cfg["config_path"], "lang": "zh",
-              "publish": False, "scoring_config": cfg["scoring"].get("config", "")}
-    for name in cfg["notebooks"]:
+    cfg = read_run_config()
+    assert list(cfg.notebooks) == CORE
+    common = {"year": 2024, "warehouse": "data/warehouse.duckdb", "config": cfg.to_dict(), "inputs": "",
+              "notice": ""}
+    for name in cfg.notebooks:
         path = ROOT / "notebooks" / f"{name}.ipynb"
         declared = declared_parameters(path)
         params = {k: v for k, v in common.items() if k in declared}
-        if name in cfg["batch_notebooks"]:
+        if name in cfg.batch_notebooks:
             params["units"] = ["010", "U001"]
         check_parameters(path, params, declared=declared)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_hold_no_logic(path):
+    """Parameters, narrative, calls and figures: no def, class, for or while statement, and at most
+    about 70 code lines (the logic lives in src/analysis, where it is tested)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    for source in code:
+        banned = [type(n).__name__ for n in ast.walk(ast.parse(source))
+                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While))]
+        assert not banned, f"{path.name}: {banned} in\n{source[:200]}"
+    lines = [ln for s in code for ln in s.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    assert len(lines) <= 75, f"{path.name}: {len(lines)} code lines"

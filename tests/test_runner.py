@@ -9,7 +9,11 @@ import pytest
 import yaml
 
 from analysis.errors import ConfigError
-from analysis.runner import diagnosis_batches, execute_notebook, load_run_config, run_year
+from dataclasses import replace
+
+from analysis.catalog import read_run_config
+from analysis.config import DiagnosisConfig
+from analysis.runner import diagnosis_batches, execute_notebook, run_year
 
 pytestmark = pytest.mark.slow
 
@@ -150,12 +154,12 @@ def test_diagnosis_batches_pack_whole_regions():
                           "region": ["R1"] * 3 + ["R2"] * 3 + ["R3"] * 4,
                           "valid_from": 2000, "valid_to": pd.NA})
     focal = pd.DataFrame({"unit_id": ["U002", "U009"], "year": [2024, 2024]})
-    cfg = load_run_config() | {"diagnosis": {"units": "all", "batch_by": "region", "batch_size": 6}}
+    cfg = replace(read_run_config(), diagnosis=DiagnosisConfig(units="all", batch_by="region", batch_size=6))
     assert diagnosis_batches(units, focal, 2024, cfg, None) == [
         ("R1_R2", ["U001", "U002", "U003", "U004", "U005", "U006"]), ("R3", ["U007", "U008", "U009", "U010"])]
-    cfg["diagnosis"]["batch_size"] = 2
+    cfg = replace(cfg, diagnosis=DiagnosisConfig(batch_size=2))
     assert [b[0] for b in diagnosis_batches(units, focal, 2024, cfg, None)] == ["R1-1", "R1-2", "R2-1", "R2-2",
                                                                                 "R3-1", "R3-2"]
-    cfg["diagnosis"] = {"units": "focal", "batch_by": "region", "batch_size": 20}
+    cfg = replace(cfg, diagnosis=DiagnosisConfig(units="focal", batch_by="region", batch_size=20))
     assert diagnosis_batches(units, focal, 2024, cfg, None) == [("R1_R3", ["U002", "U009"])]
     assert diagnosis_batches(units, focal, 2024, cfg, ["U010"]) == [("R3", ["U010"])]

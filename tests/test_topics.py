@@ -76,8 +76,9 @@ def full_tables(sample_data):
 
     s = sample_data
     values = panel.yearly_values(s.observations, s.framework, s.units)
-    cfg = ROOT / "data" / "config" / "index.yaml"
-    res = build_index(values, s.framework, s.units, cfg if cfg.exists() else None)
+    from analysis.catalog import read_index_config
+
+    res = build_index(values, s.framework, s.units, read_index_config(ROOT / "data" / "config" / "index.yaml"))
     return {"framework": s.framework, "units": s.units, "problems": s.problems, "scores": res.scores,
             "leaf_values": values}
 
@@ -223,12 +224,12 @@ def test_reports_package_round_trip_and_publication_scan(warehouse, sample_data,
 
 def test_package_csv_neutralised_and_reversible(tmp_path):
     d = topics.TopicData(
-        units=topics._coerce("units", pd.DataFrame({"unit_id": ["=U1", "'x", "U3"], "type": ["college"] * 3,
+        units=topics.coerce_table("units", pd.DataFrame({"unit_id": ["=U1", "'x", "U3"], "type": ["college"] * 3,
                                                     "region": ["@R", "+R", "-R"]})),
-        problems=topics._coerce("problems", pd.DataFrame(columns=list(topics.SCHEMA["problems"]))),
-        scores=topics._coerce("scores", pd.DataFrame(columns=list(topics.SCHEMA["scores"]))),
-        leaf_values=topics._coerce("leaf_values", pd.DataFrame(columns=list(topics.SCHEMA["leaf_values"]))),
-        keyword_counts=topics._coerce("keyword_counts", pd.DataFrame(columns=list(topics.SCHEMA["keyword_counts"]))),
+        problems=topics.coerce_table("problems", pd.DataFrame(columns=list(topics.SCHEMA["problems"]))),
+        scores=topics.coerce_table("scores", pd.DataFrame(columns=list(topics.SCHEMA["scores"]))),
+        leaf_values=topics.coerce_table("leaf_values", pd.DataFrame(columns=list(topics.SCHEMA["leaf_values"]))),
+        keyword_counts=topics.coerce_table("keyword_counts", pd.DataFrame(columns=list(topics.SCHEMA["keyword_counts"]))),
         meta={"k": 3})
     d.write(tmp_path, parquet=False)
     raw = (tmp_path / "units.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -247,7 +248,9 @@ def test_notebook_stored_clean_with_typed_parameters():
     assert "parameters" in code[0].metadata.get("tags", [])
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     declared = declared_parameters(topics.NOTEBOOK)
-    assert set(declared) == set(topics.notebook_parameters("t.yaml", 2024, "w.duckdb", "zh", True))
+    from analysis.catalog import read_run_config
+
+    assert set(declared) == set(topics.notebook_parameters("t.yaml", 2024, read_run_config()))
     assert all(spec["type"] != "None" and spec["help"] for spec in declared.values())
 
 

@@ -129,24 +129,27 @@ def validate(year, warehouse):
 @click.option("--only", default=None, help="只运行部分报告,如 01,03 / run only these notebooks")
 @click.option("--units", default=None, help="单位代码,逗号分隔 / unit ids for diagnoses, comma-separated")
 @click.option("--jobs", type=int, default=None, help="并行数(默认=CPU 核数)/ parallel notebooks (default: cores)")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="默认取运行配置 / default: the run config's")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 @click.option("--show-code", is_flag=True, help="显示代码(教学版)/ show code cells (teaching edition)")
-@click.option("--publish", is_flag=True, help="发布模式:假名化、去除文本、小数抑制 / publication-safe mode")
-def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publish):
+@click.option("--publish", is_flag=True, default=None, help="发布模式:假名化、去除文本、小数抑制 / publication-safe mode")
+@click.option("--allow-low-coverage", is_flag=True,
+              help="覆盖率低时仍生成报告并在每页提示 / report despite low coverage, with a notice on every page")
+def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage):
     """运行年度报告 / run the yearly report set."""
     from .runner import run_year
 
     try:
         result = run_year(year=year, warehouse=warehouse, config=config,
                           only=only.split(",") if only else None, units=units.split(",") if units else None,
-                          jobs=jobs, lang=lang, out=out, show_code=show_code, publish=publish)
+                          jobs=jobs, lang=lang, out=out, show_code=show_code, publish=publish or None,
+                          allow_low_coverage=allow_low_coverage)
     except AnalysisError as e:
         _fail(e)
     click.echo(f"报告索引 / report index: {result.index_path}")
     if not result.ok:
         for f in result.failures:
-            click.echo(f"失败 / failed: {f}", err=True)
+            click.echo(f"失败 / failed: {f.name} In [{f.cell}] {f.error}", err=True)
         sys.exit(1)
 
 
@@ -155,7 +158,7 @@ def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publis
 @click.option("--year", type=int, default=None)
 @WAREHOUSE
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="默认取运行配置 / default: the run config's")
 @click.option("--internal", is_flag=True, help="内部版:保留问题描述与真实单位名 / internal edition")
 def topic(topic_path, year, warehouse, out, lang, internal):
     """运行专题调研报告 / run a topical research report."""

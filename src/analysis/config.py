@@ -67,6 +67,17 @@ class StatsConfig:
 
         _choice("statistics.mk_variant", self.mk_variant, MK_METHODS)
 
+    def posthoc_after(self, headline: str | None) -> str:
+        """The pairwise method to report: the configured one, or with ``auto`` the one that
+        matches the headline group test (ANOVA → Tukey, Welch → Games–Howell, Kruskal–Wallis → Dunn).
+
+        >>> StatsConfig().posthoc_after("welch"), StatsConfig(posthoc="dunn").posthoc_after("anova")
+        ('games_howell', 'dunn')
+        """
+        if self.posthoc != "auto":
+            return self.posthoc
+        return {"anova": "tukey", "welch": "games_howell"}.get(headline or "", "dunn")
+
     @classmethod
     def from_dict(cls, data: dict | None) -> "StatsConfig":
         """Validate a mapping (unknown key = error) into a config.
@@ -80,3 +91,137 @@ class StatsConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class DiagnosisConfig:
+    """``diagnosis:`` which units get a diagnosis and how they are batched into notebooks."""
+
+    units: str = "all"  # all | focal
+    batch_by: str = "region"
+    batch_size: int = 20
+
+    def __post_init__(self) -> None:
+        _choice("diagnosis.units", self.units, ("all", "focal"))
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            _fail("diagnosis.batch_size", f"须为正整数,现为 {self.batch_size!r}", f"must be a positive integer, got {self.batch_size!r}")
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """``report:`` what the title block of every report says."""
+
+    authors: tuple = ()
+    partners: tuple = ()
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class PublicationConfig:
+    """``publication:`` disclosure control in publish mode.
+
+    ``k`` [3]: smallest published group (a count below ``k`` is suppressed; no combination of
+    published attributes may single out fewer than ``k`` units).
+    """
+
+    k: int = 3
+
+    def __post_init__(self) -> None:
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 2:
+            _fail("publication.k", f"须为不小于 2 的整数,现为 {self.k!r}", f"must be an integer >= 2, got {self.k!r}")
+
+
+_SECTIONS = {"statistics": StatsConfig, "diagnosis": DiagnosisConfig, "report": ReportMeta,
+             "publication": PublicationConfig}
+#: keys that moved, with where they live now (a helpful error instead of "unknown key")
+_MOVED = {("report", "alpha"): "statistics.alpha", ("report", "fdr"): "statistics.fdr_method"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The effective run config: every setting of a run, validated, as plain data.
+
+    Built by :func:`analysis.catalog.read_run_config` from ``data/config/run.yaml`` (paths
+    resolved there), passed to every notebook as the ``config`` parameter
+    (``RunConfig.to_dict()``) and rebuilt there with :meth:`from_dict`; the manifest records it.
+
+    >>> cfg = RunConfig.from_dict({"statistics": {"fdr_method": "holm"}, "lang": "en"})
+    >>> cfg.statistics.fdr_method, cfg.lang, cfg.statistics.alpha
+    ('holm', 'en', 0.05)
+    >>> RunConfig.from_dict({"report": {"alpha": 0.1}})
+    Traceback (most recent call last):
+    ...
+    analysis.errors.ConfigError: 配置项 report.alpha:已移至 statistics.alpha / config key report.alpha: moved to statistics.alpha
+    """
+
+    lang: str = "zh"
+    publish: bool = False
+    notebooks_dir: str = "notebooks"
+    notebooks: tuple = ("00_data_quality", "01_yearly_statistics", "02_region_comparison",
+                        "03_trend_significance", "04_unit_diagnosis")
+    titles: dict = None  # {notebook: {zh: ..., en: ...}}
+    batch_notebooks: tuple = ("04_unit_diagnosis",)
+    diagnosis: DiagnosisConfig = DiagnosisConfig()
+    timeouts: dict = None  # {start: s, cell: s}
+    parameters: dict = None  # {notebook: {parameter: value}}: extra, checked against the notebook
+    report: ReportMeta = ReportMeta()
+    statistics: StatsConfig = StatsConfig()
+    publication: PublicationConfig = PublicationConfig()
+    scoring_config: str = ""  # path of the index config, for the record (resolved by the catalogue)
+    scoring: dict = None  # the effective index config (IndexConfig.to_dict())
+    config_path: str = ""
+
+    def __post_init__(self) -> None:
+        _choice("lang", self.lang, ("zh", "en"))
+        if not isinstance(self.publish, bool):
+            _fail("publish", f"须为 true 或 false,现为 {self.publish!r}", f"must be true or false, got {self.publish!r}")
+        object.__setattr__(self, "titles", dict(self.titles or {}))
+        object.__setattr__(self, "timeouts", {"start": 60, "cell": 600} | dict(self.timeouts or {}))
+        object.__setattr__(self, "parameters", dict(self.parameters or {}))
+        object.__setattr__(self, "notebooks", tuple(self.notebooks))
+        object.__setattr__(self, "batch_notebooks", tuple(self.batch_notebooks))
+        object.__setattr__(self, "scoring", dict(self.scoring or {}))
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "RunConfig":
+        """Validate a mapping (a YAML file's content or :meth:`to_dict`); unknown keys are errors."""
+        data = dict(data or {})
+        if isinstance(data.get("scoring"), dict) and set(data["scoring"]) <= {"config"}:
+            # run.yaml names the index config file: the catalogue resolves and reads it
+            data["scoring_config"] = data.pop("scoring").get("config", "") or data.get("scoring_config", "")
+        _known("run", data, cls)
+        for name, klass in _SECTIONS.items():
+            section = data.get(name)
+            if isinstance(section, klass):
+                continue
+            if section is not None and not isinstance(section, dict):
+                _fail(name, "须为键值映射", "must be a mapping")
+            section = dict(section or {})
+            for (sec, key), target in _MOVED.items():
+                if sec == name and key in section:
+                    _fail(f"{sec}.{key}", f"已移至 {target}", f"moved to {target}")
+            _known(name, section, klass)
+            if name == "report":
+                section = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+            data[name] = klass(**section)
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, YAML/JSON-serialisable data (tuples become lists)."""
+        def plain(value):
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [plain(v) for v in value]
+            return value
+        return plain(asdict(self))
+
+    def title(self, notebook: str) -> str:
+        """The report title of ``notebook`` in the run's language (the notebook name if none is set)."""
+        return (self.titles.get(notebook) or {}).get(self.lang, notebook)
+
+    def index_config(self):
+        """The index config as an :class:`analysis.scoring.config.IndexConfig`."""
+        from .scoring.config import IndexConfig
+
+        return IndexConfig.from_dict(self.scoring)

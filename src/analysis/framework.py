@@ -204,3 +204,13 @@ def content_hash(fw: pd.DataFrame) -> str:
     """A stable hash of the framework's content (recorded as its version in the warehouse)."""
     text = fw[COLUMNS].to_csv(index=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def labels(fw: pd.DataFrame, lang: str = "zh") -> pd.Series:
+    """Name of every node in the report language, by code (the latest version's name).
+
+    >>> fw = pd.DataFrame({"code": ["D1", "D1"], "name_zh": ["旧名", "政治纪律"], "name_en": ["old", "Discipline"]})
+    >>> labels(fw, "zh")["D1"], labels(fw, "en")["D1"]
+    ('政治纪律', 'Discipline')
+    """
+    return fw.drop_duplicates("code", keep="last").set_index("code")[f"name_{lang}"]

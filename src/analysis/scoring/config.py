@@ -41,10 +41,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
-from typing import Any
 
-import yaml
+from typing import Any
 
 from ..errors import ConfigError
 from .aggregate import METHODS as AGG_METHODS
@@ -312,19 +310,18 @@ class IndexConfig:
         return IndexConfig.from_dict(data)
 
 
-def load_config(source: str | Path | dict | IndexConfig | None = None) -> IndexConfig:
-    """An :class:`IndexConfig` from a YAML path, a mapping, an existing config, or the defaults."""
+def load_config(source: dict | IndexConfig | None = None) -> IndexConfig:
+    """An :class:`IndexConfig` from a mapping, an existing config, or the defaults.
+
+    Files are read by the catalogue (:func:`analysis.catalog.read_index_config`), never here:
+    a path is refused with a message saying so.
+    """
     if source is None:
         return IndexConfig().validate()
     if isinstance(source, IndexConfig):
         return source.validate()
     if isinstance(source, dict):
         return IndexConfig.from_dict(source)
-    path = Path(source)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"无法读取配置文件 {path}:{exc} / cannot read config file {path}: {exc}") from exc
-    if isinstance(data, dict) and isinstance(data.get("index"), dict):
-        data = data["index"]  # a run file may nest the index config under ``index:``
-    return IndexConfig.from_dict(data)
+    raise TypeError(f"指数配置须为 IndexConfig 或映射;文件请用 analysis.catalog.read_index_config 读取 / the index config "
+                    f"must be an IndexConfig or a mapping; read files with analysis.catalog.read_index_config "
+                    f"(got {type(source).__name__})")

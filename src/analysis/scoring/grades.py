@@ -19,6 +19,8 @@ the codes that triggered it, so every output can show the veto as such.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -97,3 +99,19 @@ def assign_grades(root: pd.DataFrame, cfg, red: pd.DataFrame | None = None) -> p
     out["method"] = f"{cfg.method}/{cfg.reference}" if cfg.method == "quantile" else "absolute"
     return out[["unit_id", "year", "score", "grade", "grade_zh", "grade_by_score", "red_line", "red_line_codes",
                 "cutoff_green", "cutoff_blue", "cutoff_yellow", "method"]]
+
+
+def dimension_grades(scores: pd.DataFrame, cfg, level: int = 1) -> pd.DataFrame:
+    """Four-colour grades of the nodes of one ``level`` (default the dimensions), each node graded
+    on its own scores by the same rule as the composite index (red lines apply to the index only).
+
+    ``scores``: ``IndexResult.scores`` (``unit_id, year, node, level, score``); ``cfg``: the
+    ``grades`` section. Returns ``unit_id, year, node, score, grade``.
+    """
+    part = scores[scores.level == level]
+    rule = replace(cfg, red_lines=False)
+    graded = [assign_grades(g[["unit_id", "year", "score"]], rule).assign(node=node)
+              for node, g in part.groupby("node", sort=True)]
+    if not graded:
+        return pd.DataFrame(columns=["unit_id", "year", "node", "score", "grade"])
+    return pd.concat(graded, ignore_index=True)[["unit_id", "year", "node", "score", "grade"]]

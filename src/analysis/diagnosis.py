@@ -1,0 +1,137 @@
+"""The unit diagnosis (单位诊断书): one unit's index, problems, causes and points for attention.
+
+:func:`diagnose` computes everything one diagnosis shows, as DataFrames and numbers, from the
+run's inputs; :func:`render` lays it out on a report page in the order of the pilot's
+diagnosis: overall situation → prominent problems → analysis of causes → points for attention.
+The notebook only calls ``render(rp, diagnose(data, unit_id, year, lang))`` per unit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .framework import labels
+from .panel import units_for_year
+
+
+@dataclass
+class Diagnosis:
+    """What one unit's diagnosis shows (every table already cut to the unit)."""
+
+    unit_id: str
+    name: str
+    type: str
+    region: str
+    year: int
+    current: pd.Series  # the unit's row of the index in ``year``: score, rank, n_units, grade ...
+    history: pd.DataFrame  # index, ranks and grade over the years
+    uncertainty: pd.Series | None  # rank interval and grade probabilities, when the run has them
+    comparison: pd.DataFrame  # year, score, series: the unit, its region's mean, all units' mean
+    weakest: pd.DataFrame  # negative list: the leaves with the lowest normalised scores
+    problems: pd.DataFrame  # problem counts by aspect and status (no descriptions)
+    attribution: pd.DataFrame  # change on last year by dimension
+    top_leaves: pd.DataFrame  # the five leaves with the largest contributions
+    warnings: pd.DataFrame  # early warnings of the year
+    peers: pd.DataFrame  # dimension scores against region and type means
+
+
+def diagnose(data, unit_id: str, year: int, lang: str = "zh") -> Diagnosis:
+    """Everything the diagnosis of ``unit_id`` in ``year`` shows, from the run's inputs."""
+    ix = data.index
+    names = labels(data.framework, lang)
+    info = units_for_year(data.units, year).set_index("unit_id").loc[unit_id]
+    index = ix.index()
+    own = index[index.unit_id == unit_id].sort_values("year")
+    current = own[own.year == year].iloc[0]
+    unc = None
+    if data.uncertainty is not None:
+        ua = data.uncertainty.ranks
+        ua = ua[(ua.unit_id == unit_id) & (ua.year == year)]
+        unc = ua.iloc[0] if len(ua) and ua.n_runs.iloc[0] > 1 else None
+    region_mean = index[index.region == info["region"]].groupby("year", as_index=False).score.mean()
+    comparison = pd.concat([own[["year", "score"]].assign(series="unit"), region_mean.assign(series="region"),
+                            index.groupby("year", as_index=False).score.mean().assign(series="all")], ignore_index=True)
+    prof = ix.profile
+    weak = prof[(prof.unit_id == unit_id) & (prof.year == year) & (prof.list == "negative")]
+    weak = weak.assign(name=weak.indicator.map(lambda c: names.get(c, c)))[["position", "indicator", "name", "value", "normalised"]]
+    probs = data.problems[(data.problems.unit_id == unit_id) & (data.problems.year == year)]
+    by_aspect = (probs.assign(aspect_name=probs.aspect.map(lambda c: names.get(c, c)))
+                 .groupby(["aspect", "aspect_name", "status"]).size().rename("n").reset_index())
+    att = ix.attribution[(ix.attribution.unit_id == unit_id) & (ix.attribution.year == year)]
+    att = att.assign(component_name=att.component.map(lambda c: names.get(c, c)))
+    leaves = att[att.kind == "leaf"]
+    top = leaves.reindex(leaves.contribution.abs().sort_values(ascending=False).index).head(5)
+    warn = ix.early_warnings[(ix.early_warnings.unit_id == unit_id) & (ix.early_warnings.year == year)]
+    dims = ix.scores[(ix.scores.level == 1) & (ix.scores.year == year)]
+    mine = dims[dims.unit_id == unit_id][["node", "score"]].assign(dimension=lambda d: d.node.map(lambda c: names.get(c, c)))
+    peers = (mine.merge(dims[dims.region == info["region"]].groupby("node").score.mean().rename("region_mean"), on="node")
+                 .merge(dims[dims.type == info["type"]].groupby("node").score.mean().rename("type_mean"), on="node"))
+    return Diagnosis(
+        unit_id=str(unit_id), name=str(info.get(f"name_{lang}", "")), type=str(info["type"]), region=str(info["region"]),
+        year=int(year), current=current,
+        history=own[["year", "score", "rank", "rank_in_type", "rank_in_region", "grade", "red_line_codes"]],
+        uncertainty=unc, comparison=comparison, weakest=weak.reset_index(drop=True), problems=by_aspect,
+        attribution=att[att.kind != "leaf"][["from_year", "component", "component_name", "change", "contribution", "share"]],
+        top_leaves=top[["component", "component_name", "contribution"]].reset_index(drop=True),
+        warnings=warn.reset_index(drop=True), peers=peers[["node", "dimension", "score", "region_mean", "type_mean"]])
+
+
+def section_titles(data, unit_ids: list[str], year: int, lang: str = "zh") -> list[tuple[str, str]]:
+    """``(unit_id, "code name")`` for the unit sections of a diagnosis batch."""
+    roster = units_for_year(data.units, year).set_index("unit_id")[f"name_{lang}"]
+    return [(u, f"{u} {roster.get(u, '')}".strip()) for u in unit_ids]
+
+
+def render(rp, d: Diagnosis) -> None:
+    """Lay one diagnosis out on the report page (the four parts of the pilot's diagnosis)."""
+    from . import plots
+
+    t, lang, cur = rp.t, rp.lang, d.current
+    who = rp.label(d.unit_id, d.name)
+    rp.heading(t("一、总体情况", "1 Overall situation"), level=3)
+    rp.text(t(f"{who}({d.type},{d.region} 片区){d.year} 年综合指数 {cur.score:.1f},"
+              f"在 {cur.n_units} 个单位中排第 {cur['rank']} 名,等级 {plots.grade_label(cur.grade, 'zh')}。",
+              f"{who} ({d.type}, region {d.region}): index {cur.score:.1f} in {d.year}, "
+              f"rank {cur['rank']} of {cur.n_units}, grade {plots.grade_label(cur.grade, 'en')}."))
+    rp.key("score", cur.score)
+    rp.key("rank", cur["rank"])
+    rp.key("grade", cur.grade)
+    rp.table(d.history, t("历年综合指数、排名与等级", "Index, ranks and grade over the years"), name="history")
+    if d.uncertainty is not None:
+        r = d.uncertainty
+        rp.text(t(f"不确定性分析({int(r.n_runs)} 次蒙特卡洛运行,权重、标准化、汇总与缺失值处理方法随机变化):名次中位数 {r.median_rank:.0f},"
+                  f"90% 名次区间 [{r.rank_p05:.0f}, {r.rank_p95:.0f}];等级为绿、蓝、黄、红的概率分别为 "
+                  f"{r.p_green:.0%}、{r.p_blue:.0%}、{r.p_yellow:.0%}、{r.p_red:.0%}。",
+                  f"Uncertainty analysis ({int(r.n_runs)} Monte Carlo runs varying weights, normalisation, aggregation and "
+                  f"imputation): median rank {r.median_rank:.0f}, 90% rank interval [{r.rank_p05:.0f}, {r.rank_p95:.0f}]; "
+                  f"probability of grade green {r.p_green:.0%}, blue {r.p_blue:.0%}, yellow {r.p_yellow:.0%}, red {r.p_red:.0%}."))
+        rp.key("rank_p05", r.rank_p05)
+        rp.key("rank_p95", r.rank_p95)
+    series = {"unit": rp.label(d.unit_id), "region": t(f"{d.region} 片区平均", f"region {d.region} mean"),
+              "all": t("全部单位平均", "all units")}
+    rp.figure(plots.trend_plot(d.comparison.assign(series=d.comparison.series.map(series)), group="series", lang=lang,
+                               ylabel=t("综合指数", "Composite index")),
+              t("综合指数与片区、全体平均的比较", "Index against the regional and overall means"))
+
+    rp.heading(t("二、突出问题", "2 Prominent problems"), level=3)
+    rp.table(d.weakest, t("负面清单:标准化得分最低的监测点", "Negative list: the monitoring points with the lowest normalised scores"),
+             name="negative_list")
+    rp.table(d.problems, t("问题清单:按方面与整改状态计数(不含问题描述)",
+                           "Problem list: counts by aspect and rectification status (no descriptions)"), name="problems")
+
+    rp.heading(t("三、原因分析", "3 Analysis of causes"), level=3)
+    rp.table(d.attribution, t("指数变化按维度的归因(贡献之和加交互项等于变化)",
+                              "Attribution of the index change to dimensions (contributions plus interaction = change)"),
+             name="attribution")
+    rp.table(d.top_leaves, t("贡献最大的五个监测点(正为拉高,负为拉低)",
+                             "The five monitoring points with the largest contributions (positive raises, negative lowers)"),
+             name="attribution_leaves")
+
+    rp.heading(t("四、需关注事项", "4 Points for attention"), level=3)
+    warn = rp.bilingual(d.warnings)
+    rp.key("n_warnings", len(warn))
+    rp.table(warn[["period", "kind", "indicator", "value", "previous"] + ([] if rp.publish else ["message"])],
+             t("本年预警事项", "Early warnings this year"), name="warnings")
+    rp.table(d.peers, t("各维度得分与所在片区、同类单位平均的比较",
+                        "Dimension scores against the means of the region and of the same type"), name="peers")

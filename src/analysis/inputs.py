@@ -1,0 +1,95 @@
+"""The inputs stage (输入阶段): warehouse tables + run config → what every report reads.
+
+One function, :func:`prepare_inputs`, turns one read of the warehouse and the run config into
+the yearly panel, the composite index (with grades, attribution, early warnings, the quarterly
+year-to-date index) and the uncertainty analysis. ``analysis run`` calls it once per run and
+every notebook of the run reads the result (:func:`analysis.catalog.load_inputs`); a topic
+calls it once per topic. Pure: DataFrames and config objects in, an :class:`Inputs` out.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .config import RunConfig
+from .errors import ConfigError
+
+
+@dataclass
+class Inputs:
+    """What every report of a run reads: the warehouse tables, the yearly panel, the index run."""
+
+    framework: pd.DataFrame
+    units: pd.DataFrame
+    observations: pd.DataFrame
+    problems: pd.DataFrame
+    focal_units: pd.DataFrame
+    provenance: pd.DataFrame
+    values: pd.DataFrame
+    index: Any  # analysis.scoring.build.IndexResult
+    uncertainty: Any  # analysis.scoring.uncertainty.UncertaintyResult
+    warehouse_hash: str
+    data_as_of: str
+    #: identifies this computation: every notebook of a run shows the same id
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    publish: bool = False
+    #: what disclosure control did to the inputs (publish mode), one sentence per step
+    disclosure: list = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.values.year.unique()) if len(self.values) else []
+
+
+def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True) -> Inputs:
+    """Build the yearly panel, the index and the uncertainty run from one warehouse read.
+
+    ``tables`` is an :class:`analysis.catalog.WarehouseTables`; ``config`` the run config
+    (its ``scoring`` section is the effective index config). With ``uncertainty=False`` the
+    Monte Carlo run is skipped (a topic that shows no rank intervals).
+    """
+    from .panel import yearly_values
+    from .scoring.build import build_index
+    from .scoring.uncertainty import run_uncertainty
+
+    index_config = config.index_config()
+    values = yearly_values(tables.observations, tables.framework, tables.units)
+    index = build_index(values, tables.framework, tables.units, index_config, observations=tables.observations)
+    unc = run_uncertainty(values, tables.framework, tables.units, index_config) if uncertainty else None
+    return Inputs(framework=tables.framework, units=tables.units, observations=tables.observations,
+                  problems=tables.problems, focal_units=tables.focal_units, provenance=tables.provenance,
+                  values=values, index=index, uncertainty=unc, warehouse_hash=tables.content_hash,
+                  data_as_of=tables.data_as_of)
+
+
+def check_year(inputs: Inputs, year: int, *, min_coverage: float = 0.5, allow_low_coverage: bool = False) -> str:
+    """Refuse a report for a year without data, or below ``min_coverage``; return a warning text.
+
+    Coverage is the share of (unit in force × scored leaf in force) cells with a yearly value.
+    With ``allow_low_coverage`` a low coverage returns a bilingual warning that every page shows
+    on its first screen instead of raising; a year without any scored unit always raises.
+    """
+    from .framework import for_year, leaves
+    from .panel import units_for_year
+
+    roster = units_for_year(inputs.units, year)
+    scored = inputs.index.scores
+    n_scored = scored[(scored.year == year) & (scored.level == 0)].unit_id.nunique() if len(scored) else 0
+    if n_scored == 0:
+        have = ", ".join(str(y) for y in inputs.years) or "无 / none"
+        raise ConfigError(f"{year} 年没有可评价的数据(仓库中的年度:{have})/ no scored data for {year} "
+                          f"(years in the warehouse: {have})")
+    n_leaves = len(leaves(for_year(inputs.framework, year)))
+    got = inputs.values[(inputs.values.year == year) & inputs.values.value.notna()
+                        & inputs.values.indicator.isin(leaves(for_year(inputs.framework, year)).code)]
+    coverage = len(got) / max(1, len(roster) * n_leaves)
+    if coverage >= min_coverage:
+        return ""
+    text = (f"{year} 年数据覆盖率仅 {coverage:.0%},低于 {min_coverage:.0%} 的门槛,结论须谨慎 / "
+            f"data coverage in {year} is only {coverage:.0%}, below the {min_coverage:.0%} threshold: read with care")
+    if not allow_low_coverage:
+        raise ConfigError(text + "(如确需生成报告,请加 --allow-low-coverage / pass --allow-low-coverage to report anyway)")
+    return text

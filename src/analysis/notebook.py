@@ -1,0 +1,41 @@
+"""The first cell of every report notebook: the run config, the shared inputs, the title block.
+
+A notebook receives two parameters from ``analysis run``: ``config`` (the effective run config
+as data, :meth:`analysis.config.RunConfig.to_dict`) and ``inputs`` (the file the run's inputs
+stage wrote). Opened by hand in JupyterLab both are empty: the config is read from
+``data/config/run.yaml`` and the inputs are computed from the warehouse, with the same
+functions the run uses.
+"""
+from __future__ import annotations
+
+from . import __version__, catalog
+from .config import RunConfig
+
+
+def open_report(notebook: str, *, year: int, config: dict | None = None, inputs: str = "", warehouse: str = "",
+                title: tuple[str, str] | None = None, notice: str = ""):
+    """Theme, config, inputs and the title block of one report.
+
+    Returns ``(report, inputs, config)``: an :class:`analysis.report.Report` in the config's
+    language and publication mode, the run's :class:`analysis.inputs.Inputs`, and the
+    :class:`RunConfig`. ``title`` (中文, English) defaults to the config's title of
+    ``notebook``; ``notice`` (a bilingual warning from the run, e.g. low coverage) is shown
+    first on the page.
+    """
+    from . import plots
+    from .inputs import prepare_inputs
+    from .report import Report
+
+    cfg = RunConfig.from_dict(config) if config else catalog.read_run_config()
+    plots.set_theme()
+    data = catalog.load_inputs(inputs) if inputs else prepare_inputs(catalog.read_warehouse(warehouse or None), cfg)
+    rp = Report(lang=cfg.lang, notebook=notebook, publish=cfg.publish)
+    heading = rp.t(*title) if title else cfg.title(notebook)
+    rp.title(heading, year=year, data_as_of=data.data_as_of, authors=cfg.report.authors,
+             partners=cfg.report.partners, version=str(cfg.report.version),
+             extra={rp.t("数据版本", "Data version"): data.warehouse_hash[:12],
+                    rp.t("软件版本", "Software"): f"analysis {__version__}"})
+    if notice:
+        rp.note(rp.pick(notice), kind="warning")
+    rp.key("inputs_id", data.run_id)
+    return rp, data, cfg

@@ -1,0 +1,127 @@
+"""Report tables from one index run (综合指数结果表): what the yearly report shows.
+
+Each function takes the inputs of a run (or the index result) and returns one DataFrame, ready
+for ``Report.table`` or a figure; the notebooks only call them.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .framework import labels
+from .panel import units_for_year
+from .scoring.grades import GRADES, dimension_grades
+from .yearly import rank_table
+
+
+def index_table(data, year: int, lang: str = "zh") -> pd.DataFrame:
+    """Every unit's index, rank (1 = best), rank change on last year (positive = up) and grade.
+
+    ``rank_change`` comes from :func:`analysis.yearly.rank_table` on the composite index
+    (competition ranking, ties share the best rank, as the index's own ``rank``).
+    """
+    ix = data.index.index()
+    root = ix.assign(node="index")[["unit_id", "node", "year", "score"]]
+    ranks = rank_table(root, value="score", node="node")[["unit_id", "year", "rank_change"]]
+    roster = units_for_year(data.units, year)[["unit_id", f"name_{lang}"]]
+    now = ix[ix.year == year].merge(ranks, on=["unit_id", "year"], how="left").merge(roster, on="unit_id", how="left")
+    cols = ["unit_id", f"name_{lang}", "type", "region", "score", "rank", "rank_change", "grade", "red_line_codes"]
+    return now.sort_values(["rank", "unit_id"])[cols].reset_index(drop=True)
+
+
+def grade_counts(table: pd.DataFrame) -> pd.Series:
+    """Number of units per grade, in grade order (green, blue, yellow, red), zeros included."""
+    return table.grade.value_counts().reindex(list(GRADES)).fillna(0).astype(int)
+
+
+def grade_sentence(table: pd.DataFrame, year: int, lang: str = "zh") -> str:
+    """One sentence: how many units were assessed, their mean index, and how many per grade.
+
+    >>> t = pd.DataFrame({"score": [80.0, 70.0, 60.0], "grade": ["green", "blue", "blue"]})
+    >>> grade_sentence(t, 2024, "en")
+    '3 units were assessed in 2024; mean index 70.0; green: 1, blue: 2, yellow: 0, red: 0.'
+    """
+    from .plots import grade_label
+
+    counts = grade_counts(table)
+    if lang == "zh":
+        parts = "、".join(f"{grade_label(g, 'zh')} {n} 个" for g, n in counts.items())
+        return f"{year} 年共评价 {len(table)} 个单位,平均指数 {table.score.mean():.1f};{parts}。"
+    parts = ", ".join(f"{grade_label(g, 'en')}: {n}" for g, n in counts.items())
+    return f"{len(table)} units were assessed in {year}; mean index {table.score.mean():.1f}; {parts}."
+
+
+def dimension_grid(data, year: int, order: list[str], lang: str = "zh", unit_label=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The four-colour heat map of units × dimensions: ``(grades, scores)``, rows in ``order``.
+
+    Dimension grades follow the index's grading rule applied to each dimension's scores
+    (:func:`analysis.scoring.grades.dimension_grades`). Columns are dimension names in ``lang``;
+    rows are ``unit_label(unit_id)`` (default the code).
+    """
+    ix = data.index
+    cur = dimension_grades(ix.scores, ix.model.config.grades)
+    cur = cur[cur.year == year]
+    names = labels(data.framework, lang)
+    grid = cur.pivot(index="unit_id", columns="node", values="grade").reindex(order)
+    scores = cur.pivot(index="unit_id", columns="node", values="score").reindex(order)
+    grid.columns = scores.columns = [names.get(c, c) for c in grid.columns]
+    rows = [unit_label(u) if unit_label else u for u in order]
+    grid.index = scores.index = rows
+    return grid, scores
+
+
+def movers(table: pd.DataFrame, n: int = 3) -> tuple[list[str], list[str]]:
+    """Units whose rank rose most and fell most on last year: ``(risers, fallers)``, ``n`` each."""
+    moved = table.dropna(subset=["rank_change"]).sort_values(["rank_change", "unit_id"])
+    return moved.tail(n).unit_id.tolist()[::-1], moved.head(n).unit_id.tolist()
+
+
+def attribution_by_dimension(data, year: int, lang: str = "zh") -> pd.DataFrame:
+    """The change of the index on last year, decomposed by dimension: mean and total over units
+    of each component's contribution (the interaction term is its own row)."""
+    att = data.index.attribution
+    att = att[(att.year == year) & (att.kind != "leaf")]
+    names = labels(data.framework, lang)
+    out = (att.assign(component=att.component.map(lambda c: names.get(c, c)))
+              .groupby("component").contribution.agg(mean_contribution="mean", total_contribution="sum"))
+    return out.reset_index()
+
+
+def list_counts(data, year: int, lang: str = "zh") -> pd.DataFrame:
+    """How often each monitoring point is among units' strongest (positive list) and weakest
+    (negative list) leaves in ``year``."""
+    prof = data.index.profile
+    prof = prof[prof.year == year]
+    names = labels(data.framework, lang)
+    out = (prof.assign(indicator_name=prof.indicator.map(lambda c: names.get(c, c)))
+               .groupby(["list", "indicator", "indicator_name"]).unit_id.count().rename("n_units").reset_index())
+    return out.sort_values(["list", "n_units", "indicator"], ascending=[True, False, True]).reset_index(drop=True)
+
+
+def year_warnings(data, year: int, publish: bool = False) -> pd.DataFrame:
+    """The early warnings of ``year`` (grade drops, red lines, unusual changes); the free-text
+    message is left out in publish mode."""
+    warn = data.index.early_warnings
+    warn = warn[warn.year == year]
+    cols = ["unit_id", "period", "kind", "indicator", "value", "previous", "robust_z"] + ([] if publish else ["message"])
+    return warn[[c for c in cols if c in warn.columns]].reset_index(drop=True)
+
+
+def count_totals(data, year: int, lang: str = "zh") -> pd.DataFrame:
+    """Yearly totals of the count monitoring points (cases filed, people sanctioned, problems
+    found ...: leaves summed over the year) over all units, with the change on last year.
+
+    Totals are of the raw counts before any denominator (``raw_value``), so "cases filed" is
+    the number of cases, not a rate; from :func:`analysis.yearly.yoy_change` with ``of="sum"``.
+    """
+    from .yearly import yoy_change
+
+    fw = data.framework.drop_duplicates("code", keep="last")
+    counts = fw[(fw.role == "score") & (fw.year_agg == "sum")].code
+    values = data.values[data.values.indicator.isin(counts) & (data.values.year <= year)]
+    change = yoy_change(values.rename(columns={"indicator": "node"}), value="raw_value", node="node", of="sum",
+                        directions=fw)
+    names = labels(data.framework, lang)
+    now = change[change.year == year].rename(columns={"raw_value": "total", "previous_raw_value": "previous_total"})
+    now = now.assign(name=now.node.map(lambda c: names.get(c, c)))
+    cols = ["node", "name", "previous_total", "total", "change", "pct_change", "direction", "status"]
+    return now[cols].reset_index(drop=True)
