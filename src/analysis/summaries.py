@@ -38,7 +38,7 @@ def grade_sentence(table: pd.DataFrame, year: int, lang: str = "zh") -> str:
 
     >>> t = pd.DataFrame({"score": [80.0, 70.0, 60.0], "grade": ["green", "blue", "blue"]})
     >>> grade_sentence(t, 2024, "en")
-    '3 units were assessed in 2024; mean index 70.0; green: 1, blue: 2, yellow: 0, red: 0.'
+    '3 units were assessed in 2024; mean index 70.0; A green: 1, B blue: 2, C yellow: 0, D red: 0.'
     """
     from .plots import grade_label
 

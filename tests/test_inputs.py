@@ -1,0 +1,95 @@
+"""The run config travels as data and the inputs stage runs once per run and once per topic."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from analysis import catalog, inputs
+from analysis.config import RunConfig, StatsConfig
+from analysis.errors import ConfigError
+from analysis.ingest import ingest
+from analysis.sample import generate, write_files
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("wh")
+    data = generate(n_units=30, years=range(2021, 2025), seed=5)
+    path = root / "warehouse.duckdb"
+    ingest(write_files(data, root / "sample"), path, command="test")
+    return path
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the calls of the index and uncertainty runs made by the inputs stage."""
+    calls = {"build_index": 0, "run_uncertainty": 0}
+    from analysis.scoring import build, uncertainty
+
+    def counting(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(build, "build_index", counting("build_index", build.build_index))
+    monkeypatch.setattr(uncertainty, "run_uncertainty", counting("run_uncertainty", uncertainty.run_uncertainty))
+    return calls
+
+
+def test_run_computes_inputs_once_and_notebook_02_honours_the_configured_adjustment(warehouse, tmp_path, counted):
+    from analysis.runner import run_year
+
+    cfg = replace(catalog.read_run_config(), statistics=StatsConfig(fdr_method="holm", posthoc="dunn"))
+    summary = run_year(2024, warehouse, config=cfg, only=["00", "02"], jobs=2, out=tmp_path / "reports")
+    assert summary.ok, [(f.name, f.cell, f.error) for f in summary.failures]
+    assert counted == {"build_index": 1, "run_uncertainty": 1}
+    manifest = json.loads(summary.manifest_path.read_text(encoding="utf-8"))
+    # every notebook read the inputs computed here (a recomputation would carry a new id)
+    ids = {json.loads((summary.audit_dir / f"{n}.json").read_text(encoding="utf-8"))["keys"]["inputs_id"]
+           for n in ("00_data_quality", "02_region_comparison")}
+    assert ids == {manifest["inputs_id"]}
+    tables = summary.index_path.parent / "tables" / "02_region_comparison"
+    by_dim = pd.read_csv(tables / "region_tests_by_dimension.csv", encoding="utf-8-sig")
+    assert set(by_dim.p_adjust_method) == {"holm"}
+    pairs = pd.read_csv(tables / "region_pairs.csv", encoding="utf-8-sig")
+    assert set(pairs.p_adjust_method) == {"holm"}
+    assert manifest["effective_config"]["statistics"]["fdr_method"] == "holm"
+
+
+def test_topic_computes_the_index_once_and_no_uncertainty(warehouse, tmp_path, counted, monkeypatch):
+    from analysis.topics import run_topic
+
+    monkeypatch.setenv("ANALYSIS_PSEUDONYM_KEY", str(tmp_path / "secrets" / "key"))
+    result = run_topic(catalog.TOPICS / "work_style_colleges.yaml", year=2024, warehouse=warehouse,
+                       out=tmp_path / "reports")
+    assert result.ok, result.error
+    assert counted == {"build_index": 1, "run_uncertainty": 0}
+
+
+def test_a_year_without_data_is_refused(warehouse):
+    cfg = catalog.read_run_config()
+    shared = inputs.prepare_inputs(catalog.read_warehouse(warehouse), cfg, uncertainty=False)
+    with pytest.raises(ConfigError, match="no scored data for 2031"):
+        inputs.check_year(shared, 2031)
+    assert inputs.check_year(shared, 2024) == ""
+    # the sample's leaf M22 is missing for every unit in 2021: 27 of 28 leaves, 96% coverage
+    with pytest.raises(ConfigError, match="coverage in 2021 is only 96%, below the 99% threshold"):
+        inputs.check_year(shared, 2021, min_coverage=0.99)
+    assert "96%" in inputs.check_year(shared, 2021, min_coverage=0.99, allow_low_coverage=True)
+
+
+def test_unknown_and_moved_config_keys_are_errors():
+    with pytest.raises(ConfigError, match="unknown keys"):
+        RunConfig.from_dict({"statistics": {"alhpa": 0.1}})
+    with pytest.raises(ConfigError, match="moved to statistics.fdr_method"):
+        RunConfig.from_dict({"report": {"fdr": "holm"}})
+    with pytest.raises(ConfigError, match="fdr_family"):
+        RunConfig.from_dict({"statistics": {"fdr_family": "region"}})
+    cfg = RunConfig.from_dict({"statistics": {"alpha": 0.1}})
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg  # it travels as data and comes back the same
