@@ -50,10 +50,10 @@ def test_run_computes_inputs_once_and_notebook_02_honours_the_configured_adjustm
     assert summary.ok, [(f.name, f.cell, f.error) for f in summary.failures]
     assert counted == {"build_index": 1, "run_uncertainty": 1}
     manifest = json.loads(summary.manifest_path.read_text(encoding="utf-8"))
-    # every notebook read the inputs computed here (a recomputation would carry a new id)
-    ids = {json.loads((summary.audit_dir / f"{n}.json").read_text(encoding="utf-8"))["keys"]["inputs_id"]
-           for n in ("00_data_quality", "02_region_comparison")}
-    assert ids == {manifest["inputs_id"]}
+    # every notebook read the inputs computed here instead of computing its own
+    keys = [json.loads((summary.audit_dir / f"{n}.json").read_text(encoding="utf-8"))["keys"]
+            for n in ("00_data_quality", "02_region_comparison")]
+    assert {(k["inputs_id"], k["inputs_source"]) for k in keys} == {(manifest["inputs_id"], "shared")}
     tables = summary.index_path.parent / "tables" / "02_region_comparison"
     by_dim = pd.read_csv(tables / "region_tests_by_dimension.csv", encoding="utf-8-sig")
     assert set(by_dim.p_adjust_method) == {"holm"}
@@ -93,3 +93,24 @@ def test_unknown_and_moved_config_keys_are_errors():
         RunConfig.from_dict({"statistics": {"fdr_family": "region"}})
     cfg = RunConfig.from_dict({"statistics": {"alpha": 0.1}})
     assert RunConfig.from_dict(cfg.to_dict()) == cfg  # it travels as data and comes back the same
+
+
+def test_reruns_are_byte_identical_apart_from_the_run_timings(warehouse, tmp_path):
+    from analysis.runner import run_year
+
+    snapshots = []
+    for attempt in ("a", "b"):
+        summary = run_year(2024, warehouse, only=["00"], jobs=1, out=tmp_path / attempt)
+        assert summary.ok
+        files = {p.relative_to(tmp_path / attempt): p for p in (tmp_path / attempt).rglob("*")
+                 if p.suffix in (".csv", ".xlsx", ".json", ".yaml")}
+        snapshots.append(files)
+    a, b = snapshots
+    assert set(a) == set(b) and len(a) > 5
+    for rel, path in a.items():
+        if rel.name == "manifest.json":
+            ma, mb = (json.loads(p.read_text(encoding="utf-8")) for p in (path, b[rel]))
+            assert ma.pop("run") != mb.pop("run")  # the one field that records when and how long
+            assert ma == mb
+        else:
+            assert path.read_bytes() == b[rel].read_bytes(), rel

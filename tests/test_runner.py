@@ -120,7 +120,7 @@ def test_run_year_isolates_failures_and_rebuilds_identical_tables(warehouse, pro
     assert manifest["packages"]["papermill"] and manifest["packages"]["pandas"]
     assert manifest["effective_config"]["notebooks"] == ["10_ok", "20_fail", "30_batch"]
     assert {n["name"] for n in manifest["notebooks"]} == {r.name for r in summary.results}
-    assert all(n["seconds"] > 0 for n in manifest["notebooks"])
+    assert all(n["seconds"] > 0 for n in manifest["run"]["notebooks"].values())
     assert manifest["notebooks"][0]["parameters"] == {"year": 2024, "warehouse": str(Path(warehouse).resolve()),
                                                       "lang": "zh"}
 
@@ -163,3 +163,25 @@ def test_diagnosis_batches_pack_whole_regions():
     cfg = replace(cfg, diagnosis=DiagnosisConfig(units="focal", batch_by="region", batch_size=20))
     assert diagnosis_batches(units, focal, 2024, cfg, None) == [("R1_R3", ["U002", "U009"])]
     assert diagnosis_batches(units, focal, 2024, cfg, ["U010"]) == [("R3", ["U010"])]
+
+
+def test_parameters_reach_the_notebook_as_data_never_as_code(tmp_path):
+    """A name with quotes, a newline and Python code in it arrives as the same text (papermill
+    writes parameters as literals); nothing in it runs."""
+    evil = 'x"; import os; os.remove("nothing")\n\'\'\'\\ 单位 """'
+    params = 'year: int = 2024  # 年度 / year\nconfig: dict = {}  # 配置 / config\n'
+    nb = write_notebook(tmp_path / "x.ipynb", params, SETUP.replace("lang=lang", "lang='zh'"),
+                        "rp.key('authors', config['report']['authors'])")
+    result = execute_notebook(nb, {"year": 2024, "config": {"report": {"authors": [evil]}}}, tmp_path / "out", "x")
+    assert result.ok, result.error
+    assert json.loads(result.json_path.read_text(encoding="utf-8"))["keys"]["authors"] == [evil]
+
+
+def test_a_second_run_on_the_same_folder_fails_with_a_message(warehouse, tmp_path):
+    from analysis.runner import output_lock
+
+    out = (tmp_path / "reports").resolve()
+    with output_lock(out, "2024"):
+        with pytest.raises(ConfigError, match="another run .* is writing"):
+            run_year(2024, warehouse, out=out)
+    assert not (out / "2024").exists()

@@ -8,7 +8,8 @@ calls it once per topic. Pure: DataFrames and config objects in, an :class:`Inpu
 """
 from __future__ import annotations
 
-import uuid
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,8 @@ class Inputs:
     uncertainty: Any  # analysis.scoring.uncertainty.UncertaintyResult
     warehouse_hash: str
     data_as_of: str
-    #: identifies this computation: every notebook of a run shows the same id
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    #: identifies the computation: warehouse content, effective config and software version
+    run_id: str = ""
     publish: bool = False
     #: what disclosure control did to the inputs (publish mode), one sentence per step
     disclosure: list = field(default_factory=list)
@@ -59,10 +60,14 @@ def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True) -> In
     values = yearly_values(tables.observations, tables.framework, tables.units)
     index = build_index(values, tables.framework, tables.units, index_config, observations=tables.observations)
     unc = run_uncertainty(values, tables.framework, tables.units, index_config) if uncertainty else None
+    from . import __version__
+
+    stamp = json.dumps([tables.content_hash, config.to_dict()["scoring"], uncertainty, __version__], sort_keys=True,
+                       default=str)
     return Inputs(framework=tables.framework, units=tables.units, observations=tables.observations,
                   problems=tables.problems, focal_units=tables.focal_units, provenance=tables.provenance,
                   values=values, index=index, uncertainty=unc, warehouse_hash=tables.content_hash,
-                  data_as_of=tables.data_as_of)
+                  data_as_of=tables.data_as_of, run_id=hashlib.sha256(stamp.encode()).hexdigest()[:12])
 
 
 def check_year(inputs: Inputs, year: int, *, min_coverage: float = 0.5, allow_low_coverage: bool = False) -> str:

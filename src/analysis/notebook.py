@@ -38,4 +38,5 @@ def open_report(notebook: str, *, year: int, config: dict | None = None, inputs:
     if notice:
         rp.note(rp.pick(notice), kind="warning")
     rp.key("inputs_id", data.run_id)
+    rp.key("inputs_source", "shared" if inputs else "computed")
     return rp, data, cfg

@@ -324,6 +324,32 @@ def _progress(total: int):
     return tqdm(total=total, desc="reports", unit="nb", disable=not sys.stderr.isatty(), file=sys.stderr)
 
 
+@contextmanager
+def output_lock(out: Path, label: str):
+    """Hold ``out/.<label>.lock`` while a run writes ``out/<label>``: a second run on the same
+    folder fails at once with a message naming the holder, instead of mixing two report sets."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f".{label}.lock"
+    with open(path, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise ConfigError(f"另一个运行(进程 {holder})正在写入 {out / label},请等它结束后再运行 / another run "
+                              f"(process {holder}) is writing {out / label}; run again when it has finished") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _swap_into_place(tmp: Path, target: Path) -> None:
     """Replace ``target`` by the finished ``tmp`` folder with renames, so a reader never sees a
     half-written report folder (the old one is removed only after the new one is in place)."""
@@ -335,9 +361,9 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
 
 
 def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
-             only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
-             lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
-             publish: bool | None = None, allow_low_coverage: bool = False) -> RunSummary:
+            only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
+            lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
+            publish: bool | None = None, allow_low_coverage: bool = False) -> RunSummary:
     """Run the yearly job: every configured notebook for ``year`` into ``out/<year>/``.
 
     ``config`` is a :class:`RunConfig` or the path of a run config file (default
@@ -349,6 +375,15 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     parameter set and for a year without data; notebook failures do not raise, they are in
     ``RunSummary.failures``.
     """
+    with output_lock(Path(out).resolve(), str(year)):
+        return _run_year(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage)
+
+
+def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
+             only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
+             lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
+             publish: bool | None = None, allow_low_coverage: bool = False) -> RunSummary:
+    """The body of :func:`run_year`, run under the output folder's lock."""
     from .inputs import check_year, prepare_inputs
 
     started = datetime.now(timezone.utc)
@@ -370,7 +405,7 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
               + started.strftime("%Y-%m-%d %H:%M UTC"))
     out.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{label}.partial-", dir=out))
-    audit_final = (catalog.AUDIT if out == catalog.REPORTS.resolve() else out.parent / "audit") / label
+    audit_final = catalog.audit_folder(out, label)
     audit_dir = Path(tempfile.mkdtemp(prefix=f".{label}.partial-", dir=_mkdir(audit_final.parent))) if cfg.publish else tmp_dir
     try:
         if only or units:  # a partial run keeps the reports it does not rerun
@@ -388,7 +423,7 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
             if any(p.stem in cfg.batch_notebooks for p, _, _ in checked) else []
         inputs = prepare_inputs(tables, cfg)
         warning = check_year(inputs, int(year), allow_low_coverage=allow_low_coverage)
-        inputs_path = catalog.save_inputs(inputs, Path(tempfile.mkdtemp(prefix=".inputs-", dir=out)))
+        inputs_path = catalog.save_inputs(inputs, tmp_dir / ".inputs")  # removed before the folder is published
         common = {"year": int(year), "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
                   "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning}
         for path, declared, overrides in checked:
@@ -420,20 +455,22 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
         order = {j["name"]: i for i, j in enumerate(sorted(jobs_spec, key=lambda j: j["name"]))}
         results.sort(key=lambda r: order[r.name])
         manifest = {
-            "year": int(year), "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - t0, 2),
-            "jobs": workers, "lang": cfg.lang, "show_code": show_code, "publish": cfg.publish,
+            "year": int(year), "jobs": workers, "lang": cfg.lang, "show_code": show_code, "publish": cfg.publish,
             "only": only, "units": units, "analysis_version": __version__, "git_commit": git_commit(),
             "warehouse": wh_info, "framework_version": wh_info["framework_hash"], "inputs_id": inputs.run_id,
             "effective_config": cfg.to_dict(), "packages": package_versions(), "kernel": KERNEL_NAME,
             "notebooks": [_manifest_entry(r, tmp_dir, audit_dir) for r in results],
+            # everything that differs between two runs of the same data and config is here, and only here
+            "run": {"started": started.isoformat(timespec="seconds"),
+                    "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "seconds": round(time.perf_counter() - t0, 2),
+                    "notebooks": {r.name: {"seconds": round(r.seconds, 2), "attempts": r.attempts} for r in results}},
         }
         manifest_path = audit_dir / "manifest.json"
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         from .report import write_site_index, write_year_index
 
-        write_year_index(tmp_dir, manifest, lang=cfg.lang)
+        write_year_index(tmp_dir, site_manifest(manifest), lang=cfg.lang)
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
             _swap_into_place(audit_dir, audit_final)
@@ -471,13 +508,22 @@ def _relocate(r: NotebookResult, tmp: Path, final: Path, audit_tmp: Path, audit_
         u["html"] = move(u["html"])
 
 
+def site_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What the published year index may show of a manifest: in publish mode no link to an audit
+    file (they are not in the published folder); the run's timings beside each report."""
+    run = manifest.get("run", {})
+    timing = run.get("notebooks", {})
+    drop = ("ipynb", "json") if manifest.get("publish") else ()
+    entries = [{k: v for k, v in n.items() if k not in drop} | timing.get(n["name"], {}) for n in manifest["notebooks"]]
+    return manifest | {"notebooks": entries, "started": run.get("started", ""), "finished": run.get("finished", "")}
+
+
 def _manifest_entry(r: NotebookResult, year_dir: Path, audit_dir: Path) -> dict[str, Any]:
     def rel(p, base):
         return str(Path(p).relative_to(base)) if p else None
 
     entry = {"name": r.name, "notebook": r.notebook, "title": r.title, "ok": r.ok, "error": r.error,
-             "cell": r.cell, "seconds": round(r.seconds, 2), "attempts": r.attempts,
-             "parameters": _recordable(r.parameters), "html": rel(r.html_path, year_dir),
+             "cell": r.cell, "parameters": _recordable(r.parameters), "html": rel(r.html_path, year_dir),
              "ipynb": rel(r.ipynb_path, audit_dir), "json": rel(r.json_path, audit_dir)}
     if r.units:
         entry["units"] = [u | {"html": rel(u["html"], year_dir)} for u in r.units]

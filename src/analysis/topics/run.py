@@ -92,7 +92,7 @@ def run_topic(topic_path: str | Path, year: int | None = None, warehouse: str | 
     sidecar and parameters go to the audit folder (:func:`analysis.catalog.audit_folder`).
     """
     from ..inputs import prepare_inputs
-    from ..runner import execute_notebook, kernel_log
+    from ..runner import execute_notebook, kernel_log, site_manifest
     from ..report import write_year_index
 
     topic = load_topic(topic_path)
@@ -111,7 +111,7 @@ def run_topic(topic_path: str | Path, year: int | None = None, warehouse: str | 
                                       show_code=show_code, title=topic.text("title", cfg.lang), audit_dir=audit_dir)
     manifest = audit_dir / "manifest.json"
     if manifest.exists():  # the year's report index links the topical reports published beside it
-        write_year_index(out_dir, json.loads(manifest.read_text(encoding="utf-8")), cfg.lang)
+        write_year_index(out_dir, site_manifest(json.loads(manifest.read_text(encoding="utf-8"))), cfg.lang)
     return result
 
 
