@@ -29,7 +29,8 @@ from giddy.ergodic import steady_state as _giddy_steady_state
 from giddy.markov import Homogeneity_Results, Markov
 from scipy import stats
 
-from analysis.yearly import ALL_MISSING, CONSTANT, TOO_FEW, _as_list, _join, attach_group
+from analysis.frames import as_list, join_reasons
+from analysis.yearly import ALL_MISSING, CONSTANT, TOO_FEW, attach_group
 
 NON_POSITIVE = "含非正值,已剔除(对数无定义) / non-positive values dropped (log undefined)"
 NO_CONVERGENCE = "β≥0,无收敛,速度与半衰期无定义 / β ≥ 0: no convergence; speed and half-life undefined"
@@ -60,7 +61,7 @@ def dispersion_by_year(data: pd.DataFrame, value: str = "score", node: str | Non
     *J. Political Economy* 100:223–251; non-positive values are dropped with a reason);
     CV is then not reported (a CV of logs has no meaning).
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     keys = _keys(d, node, groups)
     rows = []
@@ -86,7 +87,7 @@ def dispersion_by_year(data: pd.DataFrame, value: str = "score", node: str | Non
                     reasons.append(CONSTANT)
                 if not log and row["mean"] > 0:
                     row["cv"] = row["sd"] / row["mean"]
-        row["reason"] = _join(reasons)
+        row["reason"] = join_reasons(reasons)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -177,7 +178,7 @@ def beta_convergence(data: pd.DataFrame, value: str = "score", node: str | None 
     if kind not in {"absolute", "conditional"} or mode not in {"period", "annual"}:
         raise ValueError("kind 须为 absolute/conditional, mode 须为 period/annual / "
                          "kind must be absolute or conditional, mode period or annual")
-    fes = _as_list(fixed_effects) if kind == "conditional" else []
+    fes = as_list(fixed_effects) if kind == "conditional" else []
     group_fes = [f for f in fes if f != "year"]
     d = attach_group(data, group_fes, units) if group_fes else data
     cov = cov_type or ("nonrobust" if mode == "period" else "cluster")
@@ -238,7 +239,7 @@ def beta_convergence(data: pd.DataFrame, value: str = "score", node: str | None 
                 row["converging"] = bool(row["beta"] < 0 and row["p"] < alpha)
                 if not np.isfinite(row["speed"]):
                     reasons.append(NO_CONVERGENCE)
-        row["reason"] = _join(reasons)
+        row["reason"] = join_reasons(reasons)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -374,7 +375,7 @@ def transition_table(data: pd.DataFrame, state: str = "grade", classes: Sequence
     never left from has p = NaN with a reason). With ``group``, one matrix per group
     plus the pooled one (group = ``"(all)"``).
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     _, cls = _pairs(d, state, classes)
     out = []
@@ -476,7 +477,7 @@ def correlate(data: pd.DataFrame, x: str, y: str, by=None, methods: Sequence[str
     (``scipy.stats.spearmanr``; R ``cor.test(method="spearman", exact=FALSE)``).
     Pairs with a missing value are dropped. Columns: by, ``method``, ``statistic`` (r or
     ρ), ``p``, ``n``, ``reason``."""
-    keys = _as_list(by)
+    keys = as_list(by)
     rows = []
     for kd, cell in _iter(data, keys):
         c = cell[[x, y]].dropna()
@@ -501,12 +502,12 @@ def regress(data: pd.DataFrame, y: str, x: str | Sequence[str], by=None, fixed_e
     column). Rows: by, ``term`` (``const``, each x; dummies are not reported), ``coef``,
     ``se``, ``statistic`` (t), ``p``, ``ci_low``, ``ci_high``, ``n``, ``r2``, ``r2_adj``,
     ``reason``."""
-    xs = _as_list(x)
-    fes = _as_list(fixed_effects)
+    xs = as_list(x)
+    fes = as_list(fixed_effects)
     if cov_type == "cluster" and not cluster:
         raise ValueError("cov_type='cluster' 需要 cluster 列 / cov_type='cluster' needs a cluster column")
     rows = []
-    for kd, cell in _iter(data, _as_list(by)):
+    for kd, cell in _iter(data, as_list(by)):
         c = cell[[y, *xs, *fes, *([cluster] if cluster else [])]].dropna()
         X = sm.add_constant(c[xs].astype(float), has_constant="add")
         for f in fes:

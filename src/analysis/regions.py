@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ConfigError
+from .frames import as_list, check_columns, join_reasons
 from .multitest import adjust_pvalues
 
 TESTS = ("anova", "welch", "kruskal")
@@ -44,31 +45,12 @@ def _msg(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
 
-def _join(parts: list[str]) -> str | None:
-    parts = [p for p in parts if p]
-    return "; ".join(parts) if parts else None
-
-
-def _check_columns(data: pd.DataFrame, columns: list[str]) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ConfigError("data 须为 DataFrame / data must be a pandas DataFrame")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ConfigError(f"数据中没有列 {missing} / column(s) {missing} not found in data")
-
-
 def _check_p_adjust(p_adjust: str) -> None:
     if p_adjust not in P_ADJUST_METHODS:
         raise ConfigError(
             f"p_adjust 须为 {P_ADJUST_METHODS} 之一,收到 {p_adjust!r} / "
             f"p_adjust must be one of {P_ADJUST_METHODS}, got {p_adjust!r}"
         )
-
-
-def _as_list(by) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
 
 
 def _cells(data: pd.DataFrame, by: list[str]):
@@ -259,8 +241,8 @@ def compare_groups(data: pd.DataFrame, value: str, group: str, by=None, *, alpha
     >>> print(f'{st.f_oneway(*[g for _, g in pg.groupby("group")["weight"]]).statistic:.6f}')
     4.846088
     """
-    by = _as_list(by)
-    _check_columns(data, [value, group, *by])
+    by = as_list(by)
+    check_columns(data, [value, group, *by])
     _check_p_adjust(p_adjust)
     rows = []
     for keys, sub in _cells(data, by):
@@ -276,7 +258,7 @@ def compare_groups(data: pd.DataFrame, value: str, group: str, by=None, *, alpha
         if fatal:
             for test in TESTS:
                 rows.append(base | {"test": test, "headline": False, "reason": fatal,
-                                    "note": _join(notes)})
+                                    "note": join_reasons(notes)})
             continue
         checks = _checks(groups, alpha)
         arrays = list(groups.values())
@@ -286,7 +268,7 @@ def compare_groups(data: pd.DataFrame, value: str, group: str, by=None, *, alpha
         for test in TESTS:
             rows.append(base | checks | results[test] | {
                 "test": test, "headline": test == choice,
-                "headline_rule": why if test == choice else None, "note": _join(notes)})
+                "headline_rule": why if test == choice else None, "note": join_reasons(notes)})
     out = pd.DataFrame(rows)
     columns = [*by, "test", "statistic", "df1", "df2", "p", "p_adj", "p_adjust_method",
                "effect_size", "effect_measure", "n_groups", "n", "group_sizes", "headline",
@@ -314,8 +296,8 @@ def describe_groups(data: pd.DataFrame, value: str, group: str, by=None) -> pd.D
     The numbers behind :func:`compare_groups`' checks, for a report's appendix. Shapiro–Wilk
     needs at least 3 distinct-valued observations; otherwise ``reason`` says why it is missing.
     """
-    by = _as_list(by)
-    _check_columns(data, [value, group, *by])
+    by = as_list(by)
+    check_columns(data, [value, group, *by])
     rows = []
     for keys, sub in _cells(data, by):
         values = pd.to_numeric(sub[value], errors="coerce")
@@ -449,8 +431,8 @@ def posthoc(data: pd.DataFrame, value: str, group: str, method: str = "dunn",
     Games, P. A. & Howell, J. F. (1976) J Educ Stat 1:113–125; Dunn, O. J. (1964) Technometrics
     6:241–252; Holm, S. (1979) Scand J Stat 6:65–70.
     """
-    by = _as_list(by)
-    _check_columns(data, [value, group, *by])
+    by = as_list(by)
+    check_columns(data, [value, group, *by])
     if method not in POSTHOC_METHODS:
         raise ConfigError(f"method 须为 {POSTHOC_METHODS} 之一,收到 {method!r} / "
                           f"method must be one of {POSTHOC_METHODS}, got {method!r}")
@@ -462,7 +444,7 @@ def posthoc(data: pd.DataFrame, value: str, group: str, method: str = "dunn",
     rows = []
     for keys, sub in _cells(data, by):
         groups, notes = _valid_groups(sub, value, group, min_units)
-        note = _join(notes)
+        note = join_reasons(notes)
         if len(groups) < 2:
             rows.append(keys | {"reason": _msg(
                 f"单位数不少于 {min_units} 的组少于 2 个,无法两两比较",
@@ -648,14 +630,14 @@ def inequality(data: pd.DataFrame, value: str, group: str, by=None, *,
     References: Theil, H. (1967) *Economics and Information Theory*; Shorrocks, A. F. (1980)
     Econometrica 48:613–625; Dagum, C. (1997) Empirical Economics 22:515–531.
     """
-    by = _as_list(by)
-    _check_columns(data, [value, group, *by] + ([weights] if weights else []))
+    by = as_list(by)
+    check_columns(data, [value, group, *by] + ([weights] if weights else []))
     rows = []
     for keys, sub in _cells(data, by):
         frame, notes, fatal = _inequality_input(sub, value, group, weights)
         row = keys | {"n": len(frame), "n_groups": frame[group].nunique()}
         if fatal:
-            rows.append(row | {"reason": fatal, "note": _join(notes)})
+            rows.append(row | {"reason": fatal, "note": join_reasons(notes)})
             continue
         y = frame[value].to_numpy(dtype=float)
         w = frame[weights].to_numpy(dtype=float) if weights else np.ones_like(y)
@@ -669,7 +651,7 @@ def inequality(data: pd.DataFrame, value: str, group: str, by=None, *,
         row |= {"mean": y.mean(), "cv": y.std(ddof=1) / y.mean(), "gini": gini} | theil | {
             "dagum_within": det["within"].sum(), "dagum_between": det["net_between"].sum(),
             "dagum_transvariation": det["transvariation"].sum(), "reason": reason,
-            "note": _join(notes)}
+            "note": join_reasons(notes)}
         rows.append(row)
     out = pd.DataFrame(rows)
     columns = [*by, "n", "n_groups", "mean", "cv", "gini", "theil_t", "theil_t_within",
@@ -705,13 +687,13 @@ def dagum_decomposition(data: pd.DataFrame, value: str, group: str, by=None) -> 
     Reference: Dagum, C. (1997) A new approach to the decomposition of the Gini income
     inequality ratio. Empirical Economics 22:515–531.
     """
-    by = _as_list(by)
-    _check_columns(data, [value, group, *by])
+    by = as_list(by)
+    check_columns(data, [value, group, *by])
     parts = []
     for keys, sub in _cells(data, by):
         frame, notes, fatal = _inequality_input(sub, value, group, None)
         if fatal:
-            parts.append(pd.DataFrame([keys | {"reason": fatal, "note": _join(notes)}]))
+            parts.append(pd.DataFrame([keys | {"reason": fatal, "note": join_reasons(notes)}]))
             continue
         groups = {g: v.to_numpy(dtype=float) for g, v in frame.groupby(group, sort=True)[value]}
         gini, detail = _dagum(groups)
@@ -719,7 +701,7 @@ def dagum_decomposition(data: pd.DataFrame, value: str, group: str, by=None) -> 
         det["contribution"] = det["within"] + det["net_between"] + det["transvariation"]
         det["share"] = det["contribution"] / gini if gini > 0 else np.nan
         det["gini_total"] = gini
-        det["note"] = _join(notes)
+        det["note"] = join_reasons(notes)
         for k, v in keys.items():
             det[k] = v
         parts.append(det)
@@ -729,21 +711,3 @@ def dagum_decomposition(data: pd.DataFrame, value: str, group: str, by=None) -> 
                "net_between", "transvariation",
                "contribution", "share", "gini_total", "reason", "note"]
     return out.reindex(columns=columns)
-
-
-# Convergence, distribution dynamics and links to other indicators are answered here too, so that
-# every regional-comparison question starts from ``analysis.regions``; they live in
-# ``analysis.dynamics`` because they are about change over years rather than one year's groups.
-from .dynamics import (  # noqa: E402,F401  (re-export)
-    beta_convergence,
-    correlate,
-    coupling_coordination,
-    density_peaks,
-    kernel_density,
-    markov_homogeneity,
-    quantile_classes,
-    regress,
-    sigma_convergence,
-    steady_state,
-    transition_table,
-)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.frames import as_list, join_reasons
 from analysis.panel import units_by_year
 
 # Reasons, Chinese first (reports show them verbatim).
@@ -48,19 +49,6 @@ PART_MISSING = "部分构成缺失 / a part is missing"
 DIRECTIONS = ("positive", "negative", "target")
 
 
-def _join(reasons: Iterable[str | None]) -> str | None:
-    out = [r for r in reasons if r]
-    return "; ".join(dict.fromkeys(out)) if out else None
-
-
-def _as_list(x) -> list:
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    return list(x)
-
-
 def attach_group(data: pd.DataFrame, group, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return ``data`` with the grouping column(s) ``group`` added from ``units``.
 
@@ -68,7 +56,7 @@ def attach_group(data: pd.DataFrame, group, units: pd.DataFrame | None = None) -
     value of the ``units`` row in force that year (``valid_from <= year <= valid_to``,
     empty bounds open); a year outside every row falls back to the unit's latest row.
     """
-    cols = [g for g in _as_list(group) if g not in data.columns]
+    cols = [g for g in as_list(group) if g not in data.columns]
     if not cols:
         return data
     if units is None:
@@ -194,7 +182,7 @@ def _stats_row(x: np.ndarray, n_missing: int, min_n: int) -> dict:
             row["cv"] = row["sd"] / row["mean"]
         else:
             reasons.append(MEAN_NOT_POSITIVE)
-    row["reason"] = _join(reasons)
+    row["reason"] = join_reasons(reasons)
     return row
 
 
@@ -230,9 +218,9 @@ def describe(data: pd.DataFrame, value: str = "value", by: Sequence[str] = ("nod
     >>> round(float(describe(d).skewness.iloc[0]), 6) == round(float(stats.skew([1, 2, 4, 8], bias=False)), 6)
     True
     """
-    by = _as_list(by)
+    by = as_list(by)
     node = "node" if "node" in by else ("indicator" if "indicator" in by else None)
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units)
     d = _complete(d, value, node, groups + [b for b in by if b not in ("unit_id", "year", node)])
     pieces = []
@@ -259,7 +247,7 @@ def yoy_change(data: pd.DataFrame, value: str = "value", node: str | None = "nod
     nodes), ``status`` (``improved``/``worsened``/``unchanged``), ``reason``. The first
     year of each series has no row.
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     nodes = [node] if node else []
     if of == "unit":
@@ -293,7 +281,7 @@ def yoy_change(data: pd.DataFrame, value: str = "value", node: str | None = "nod
     out["status"] = np.select([out.improvement > 0, out.improvement < 0, out.improvement == 0],
                               ["improved", "worsened", "unchanged"], default=None)
     out["reason"] = [
-        _join([VALUE_MISSING if pd.isna(v) else None, NO_PREVIOUS if pd.isna(p) else None,
+        join_reasons([VALUE_MISSING if pd.isna(v) else None, NO_PREVIOUS if pd.isna(p) else None,
                PREV_ZERO if (p == 0 and not pd.isna(v)) else None])
         for v, p in zip(out.value, out.previous)
     ]
@@ -314,7 +302,7 @@ def improving_share(data: pd.DataFrame, value: str = "value", node: str | None =
     1999, *Practical Nonparametric Statistics*, §3.4) in ``statistic`` (= n_improved)
     and ``p``. With ``group``, overall rows carry ``"(all)"`` in the group column.
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     ch = yoy_change(d, value=value, node=node, of="unit", group=groups, directions=directions)
     nodes = [node] if node else []
@@ -338,7 +326,7 @@ def improving_share(data: pd.DataFrame, value: str = "value", node: str | None =
                     row["p"] = stats.binomtest(n_imp, n_imp + n_wor, 0.5).pvalue
                 else:
                     reasons.append("全部持平,符号检验无定义 / all unchanged; sign test undefined")
-                row["reason"] = _join(reasons)
+                row["reason"] = join_reasons(reasons)
             rows.append(row)
         pieces.append(pd.DataFrame(rows))
     return _stack_levels(pieces, groups, [*nodes, "year", *groups])
@@ -356,7 +344,7 @@ def rank_table(data: pd.DataFrame, value: str = "value", node: str | None = "nod
     ``rank_change`` = previous_rank − rank (positive = moved up), ``reason``.
     Missing values are not ranked.
     """
-    groups = _as_list(within)
+    groups = as_list(within)
     d = attach_group(data, groups, units) if groups else data.copy()
     nodes = [node] if node else []
     d = d[["unit_id", *nodes, *groups, "year", value]].copy()
@@ -392,7 +380,7 @@ def composition(data: pd.DataFrame, parts: Sequence[str], value: str = "value", 
     ``value``, ``whole``, ``share``, ``n_units`` (units pooled), ``reason``.
     """
     parts = list(parts)
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     need = parts + ([whole] if whole else [])
     absent = [p for p in need if p not in set(d[node])]
