@@ -55,6 +55,16 @@ def attach_group(data: pd.DataFrame, group, units: pd.DataFrame | None = None) -
     Columns already in ``data`` are kept. Otherwise each ``unit_id`` × ``year`` gets the
     value of the ``units`` row in force that year (``valid_from <= year <= valid_to``,
     empty bounds open); a year outside every row falls back to the unit's latest row.
+
+    Unit A moved from region R01 to R02 in 2023; 2021 lies before its first row and takes the
+    latest row:
+
+    >>> import pandas as pd
+    >>> units = pd.DataFrame({"unit_id": ["A", "A"], "region": ["R01", "R02"],
+    ...                       "valid_from": [2022, 2023], "valid_to": [2022, None]})
+    >>> d = pd.DataFrame({"unit_id": "A", "year": [2021, 2022, 2023], "value": [1.0, 2.0, 3.0]})
+    >>> attach_group(d, "region", units)["region"].tolist()
+    ['R02', 'R01', 'R02']
     """
     cols = [g for g in as_list(group) if g not in data.columns]
     if not cols:
@@ -83,6 +93,9 @@ def directions_table(directions, nodes: Iterable[str]) -> pd.DataFrame:
     node → ``"positive"``/``"negative"``/``+1``/``-1``, or a framework DataFrame
     (``code``, ``direction``, ``target``; aggregate nodes, whose scores are already
     oriented so that higher is better, count as ``positive``).
+
+    >>> directions_table({"M1": "negative", "M2": 1}, ["M1", "M2"]).values.tolist()
+    [['M1', 'negative', nan], ['M2', 'positive', nan]]
     """
     nodes = list(dict.fromkeys(nodes))
     target = {n: np.nan for n in nodes}

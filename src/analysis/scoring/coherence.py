@@ -345,6 +345,35 @@ def leave_one_out(model, *, levels: tuple[int, ...] | None = None) -> pd.DataFra
     ``levels``: levels of the elements to remove (default: every level but the root).
     Returns ``node, level, role, mean_abs_rank_shift, max_abs_rank_shift, n, reason`` sorted
     by the mean shift, largest first.
+
+    Examples
+    --------
+    Two leaves a, b (equal weights) under D1, min–max over three units: a = 1, 2, 3 → 0, 50,
+    100; b = 3, 1, 2 → 100, 0, 50; index 50, 25, 75, ranks 2, 3, 1. Without a the index is b,
+    ranks 1, 3, 2: shifts 1, 0, 1, mean 2/3, max 1 (by hand, as COINr ``remove_elements``
+    reads it). Without D1 nothing is left:
+
+    >>> import warnings
+    >>> from analysis.framework import validate_framework
+    >>> from analysis.scoring.build import build_index
+    >>> fw = validate_framework(pd.DataFrame([
+    ...     dict(code="R", parent="", level="0", name_zh="R", weight="1", role="aggregate"),
+    ...     dict(code="D1", parent="R", level="1", name_zh="D1", weight="1", role="aggregate"),
+    ...     *[dict(code=c, parent="D1", level="2", name_zh=c, weight="1", role="score",
+    ...            direction="positive", year_agg="mean", frequency="annual") for c in "ab"]]).fillna(""))
+    >>> units = pd.DataFrame({"unit_id": ["U0", "U1", "U2"], "name_zh": "u", "type": "county",
+    ...                       "region": "R01", "staff": 100, "party_members": 10, "residents": 1000,
+    ...                       "valid_from": None, "valid_to": None, "successor_id": ""})
+    >>> values = pd.DataFrame({"unit_id": ["U0", "U1", "U2"] * 2, "year": 2020,
+    ...                        "indicator": ["a"] * 3 + ["b"] * 3, "value": [1.0, 2, 3, 3, 1, 2]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     result = build_index(values, fw, units)
+    >>> loo = leave_one_out(result).set_index("node")
+    >>> print(round(loo.loc["a", "mean_abs_rank_shift"], 6), round(2 / 3, 6), loo.loc["a", "max_abs_rank_shift"])
+    0.666667 0.666667 1.0
+    >>> print(loo.loc["D1", "reason"])
+    去掉后所有单位均无得分 / no unit has a score without it
     """
     from .uncertainty import ranks_desc, root_scores
 

@@ -292,7 +292,14 @@ def orient_minmax(data: pd.DataFrame, directions: Mapping[str, str] | None = Non
 
 
 def leaf_directions(framework: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """``(directions, targets)`` of the framework's scored leaves, indexed by code."""
+    """``(directions, targets)`` of the framework's scored leaves, indexed by code.
+
+    >>> fw = pd.DataFrame({"code": ["PE", "M1", "M2"], "parent": ["", "PE", "PE"], "role": ["aggregate", "score", "score"],
+    ...                    "direction": ["", "negative", "target"], "target": [np.nan, np.nan, 95.0]})
+    >>> directions, targets = leaf_directions(fw)
+    >>> directions.to_dict(), targets.to_dict()
+    ({'M1': 'negative', 'M2': 'target'}, {'M1': nan, 'M2': 95.0})
+    """
     lv = leaves(framework).drop_duplicates("code", keep="last").set_index("code")
     return lv.direction, lv.target
 
@@ -406,7 +413,13 @@ def entropy_weights(data: pd.DataFrame, directions: Mapping[str, str] | None = N
 
 
 def panel_matrix(panel: pd.DataFrame, value: str = "value") -> pd.DataFrame:
-    """Long yearly panel (``unit_id, year, indicator, value``) → wide matrix, rows ``(unit_id, year)``."""
+    """Long yearly panel (``unit_id, year, indicator, value``) → wide matrix, rows ``(unit_id, year)``.
+
+    >>> panel = pd.DataFrame({"unit_id": ["U1", "U1", "U2", "U2"], "year": 2024,
+    ...                       "indicator": ["M1", "M2", "M1", "M2"], "value": [1.0, 2.0, 3.0, 4.0]})
+    >>> panel_matrix(panel).to_numpy().tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
     wide = panel.pivot_table(index=["unit_id", "year"], columns="indicator", values=value, aggfunc="first")
     wide.columns = [str(c) for c in wide.columns]
     return wide
