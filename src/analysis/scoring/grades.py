@@ -32,6 +32,19 @@ def quantile_cutoffs(score: np.ndarray, quantiles=(0.75, 0.5, 0.25), reference: 
     """Lower bounds ``(green, blue, yellow)`` as quantiles of ``score (*lead, Y, U)``.
 
     Returns ``(*lead, 1, 3)`` when pooled, ``(*lead, Y, 3)`` per year (NaN scores ignored).
+
+    Examples
+    --------
+    Two years of four units, pooled: R's ``quantile(c(40, 55, 70, 90, 50, 65, 80, 95),
+    c(.75, .5, .25))`` (type 7) is 82.5, 67.5, 53.75; written out, the sorted values are
+    40 50 55 65 70 80 90 95 and the 0.75 quantile sits at position 1 + 0.75·7 = 6.25:
+    80 + 0.25·(90 − 80) = 82.5.
+
+    >>> s = np.array([[40.0, 55.0, 70.0, 90.0], [50.0, 65.0, 80.0, 95.0]])
+    >>> quantile_cutoffs(s).ravel().tolist()
+    [82.5, 67.5, 53.75]
+    >>> quantile_cutoffs(s, reference="per_year").tolist()       # per year: 75, 62.5, 51.25 ...
+    [[75.0, 62.5, 51.25], [83.75, 72.5, 61.25]]
     """
     q = np.asarray(quantiles, dtype=float)
     s = np.asarray(score, dtype=float)
@@ -45,7 +58,14 @@ def quantile_cutoffs(score: np.ndarray, quantiles=(0.75, 0.5, 0.25), reference: 
 
 def grade_codes(score: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
     """Grade index 0 green … 3 red of ``score (*lead, Y, U)``; ``cutoffs`` broadcastable to
-    ``(*lead, Y, 3)``. Missing scores get −1."""
+    ``(*lead, Y, 3)``. Missing scores get −1.
+
+    With cut-offs 85 / 70 / 60: 90 green (0), 85 green (a bound belongs to the upper grade),
+    72 blue (1), 60 yellow (2), 59.9 red (3), NaN −1:
+
+    >>> grade_codes(np.array([[90, 85, 72, 60, 59.9, np.nan]]), np.array([85, 70, 60])).tolist()
+    [[0, 0, 1, 2, 3, -1]]
+    """
     s = np.asarray(score, dtype=float)
     c = np.broadcast_to(np.asarray(cutoffs, dtype=float), (*s.shape[:-1], 3))[..., None, :]  # (*lead, Y, 1, 3)
     g = 3 - np.sum(s[..., None] >= c, axis=-1)
@@ -63,6 +83,18 @@ def assign_grades(root: pd.DataFrame, cfg, red: pd.DataFrame | None = None) -> p
 
     Returns ``unit_id, year, score, grade, grade_zh, grade_by_score, red_line, red_line_codes,
     cutoff_green, cutoff_blue, cutoff_yellow, method``.
+
+    Examples
+    --------
+    Absolute cut-offs 85 / 70 / 60; unit C would be blue by its score, but its red-line leaf
+    RL1 = 1 caps it at red (一票否决):
+
+    >>> from analysis.scoring.config import GradeConfig
+    >>> root = pd.DataFrame({"unit_id": ["A", "B", "C", "D"], "year": 2024, "score": [91.0, 66.0, 75.0, 40.0]})
+    >>> red = pd.DataFrame({"unit_id": ["C"], "year": [2024], "indicator": ["RL1"], "value": [1]})
+    >>> g = assign_grades(root, GradeConfig(method="absolute"), red)
+    >>> g[["unit_id", "grade_by_score", "grade", "grade_zh", "red_line_codes"]].values.tolist()
+    [['A', 'green', 'green', '绿', ''], ['B', 'yellow', 'yellow', '黄', ''], ['C', 'blue', 'red', '红', 'RL1'], ['D', 'red', 'red', '红', '']]
     """
     years = sorted(root.year.unique())
     out = root[["unit_id", "year", "score"]].copy().reset_index(drop=True)

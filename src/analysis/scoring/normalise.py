@@ -72,6 +72,9 @@ def orient(x: np.ndarray, sign: np.ndarray, target: np.ndarray) -> np.ndarray:
     target : array ``(L,)`` with the target value of target leaves (ignored elsewhere).
 
     Returns :math:`x`, :math:`-x` or :math:`-|x - t|` per leaf.
+
+    >>> orient(np.array([[[3.0, 3.0, 3.0]]]), [1, -1, 0], [np.nan, np.nan, 5.0]).ravel().tolist()
+    [3.0, -3.0, -2.0]
     """
     sign = np.asarray(sign, dtype=float)
     target = np.nan_to_num(np.asarray(target, dtype=float), nan=0.0)
@@ -82,6 +85,13 @@ def orient_bounds(lo: np.ndarray, hi: np.ndarray, sign: np.ndarray, target: np.n
     """Oriented goalposts ``(worst, best)`` from raw bounds ``lo < hi`` per leaf.
 
     negative: ``(-hi, -lo)``; target: ``(-max(|lo - t|, |hi - t|), 0)``.
+
+    Goalposts 0 and 10 for a positive, a negative and a target-4 leaf: (0, 10), (−10, 0) and
+    (−max(4, 6), 0) = (−6, 0):
+
+    >>> worst, best = orient_bounds([0, 0, 0], [10, 10, 10], [1, -1, 0], [np.nan, np.nan, 4])
+    >>> worst.tolist(), best.tolist() == [10.0, 0.0, 0.0]
+    ([0.0, -10.0, -6.0], True)
     """
     lo, hi, sign = (np.asarray(a, dtype=float) for a in (lo, hi, sign))
     target = np.nan_to_num(np.asarray(target, dtype=float), nan=0.0)
@@ -97,7 +107,11 @@ def _nanstat(fn, o, axes):
 
 
 def constant_leaves(x: np.ndarray, reference: str = "pooled") -> np.ndarray:
-    """Boolean ``(*lead, [Y,] 1, L)`` mask: leaves with fewer than two distinct values in the reference set."""
+    """Boolean ``(*lead, [Y,] 1, L)`` mask: leaves with fewer than two distinct values in the reference set.
+
+    >>> constant_leaves(np.array([[[1.0, 2.0], [1.0, 3.0]]])).ravel().tolist()   # leaf 1 is 1, 1
+    [True, False]
+    """
     axes = _ref_axes(reference)
     lo, hi = _nanstat(np.nanmin, x, axes), _nanstat(np.nanmax, x, axes)
     return ~(hi > lo)
@@ -106,7 +120,17 @@ def constant_leaves(x: np.ndarray, reference: str = "pooled") -> np.ndarray:
 def reference_bounds(x: np.ndarray, sign, target, method: str = "minmax", reference: str = "pooled",
                      goalposts=None, ddof: int = 1):
     """The reference statistics :func:`normalise` would use on ``x``, for reuse via ``bounds=``:
-    oriented ``(min, max)`` (goalposts applied) for bounded methods, ``(mean, sd)`` for ``zscore``."""
+    oriented ``(min, max)`` (goalposts applied) for bounded methods, ``(mean, sd)`` for ``zscore``.
+
+    A negative leaf with values 2, 4, 9 (year 1) and 5, 7, 3 (year 2): oriented −9 … −2 pooled;
+    z-score reference of the raw values: mean 30/6 = 5, sd √(34/5) = 2.607681 (ddof = 1):
+
+    >>> x = np.array([[[2.0], [4.0], [9.0]], [[5.0], [7.0], [3.0]]])
+    >>> [b.item() for b in reference_bounds(x, [-1], [np.nan])]
+    [-9.0, -2.0]
+    >>> [round(b.item(), 6) for b in reference_bounds(x, [1], [np.nan], method="zscore")]
+    [5.0, 2.607681]
+    """
     o = orient(np.asarray(x, dtype=float), sign, target)
     axes = _ref_axes(reference)
     if method == "zscore":
@@ -170,11 +194,29 @@ def normalise(
     over the whole ``(Y, U)`` block of each leading index, so each Monte Carlo draw is
     normalised independently and reproducibly.
 
-    Example
-    -------
+    Examples
+    --------
     >>> x = np.array([[[1.0], [3.0], [5.0]]])          # 1 year, 3 units, 1 leaf
     >>> normalise(x, [1], [np.nan]).ravel().tolist()    # (x - 1) / (5 - 1) * 100
     [0.0, 50.0, 100.0]
+
+    Two years of three units, pooled: z-scores are SciPy's (ddof = 1) over all six values,
+    percentiles are (rank − 1)/(n − 1) of SciPy's average ranks:
+
+    >>> x = np.array([[[2.0], [4.0], [9.0]], [[5.0], [7.0], [3.0]]])
+    >>> print(normalise(x, [1], [np.nan], "zscore").ravel().round(6).tolist())
+    [-1.150447, -0.383482, 1.53393, 0.0, 0.766965, -0.766965]
+    >>> print(stats.zscore(x.ravel(), ddof=1).round(6).tolist())
+    [-1.150447, -0.383482, 1.53393, 0.0, 0.766965, -0.766965]
+    >>> print(normalise(x, [1], [np.nan], "percentile").ravel().tolist())
+    [0.0, 40.0, 100.0, 60.0, 80.0, 20.0]
+    >>> print(((stats.rankdata(x.ravel()) - 1) / 5 * 100).tolist())
+    [0.0, 40.0, 100.0, 60.0, 80.0, 20.0]
+
+    Distance to a target of 8 (COINr ``n_dist2targ``, capped): (x − 2)/(8 − 2), 9 capped at 1:
+
+    >>> print(normalise(x, [1], [8.0], "distance_to_target").ravel().round(4).tolist())
+    [0.0, 33.3333, 100.0, 50.0, 83.3333, 16.6667]
     """
     if method not in METHODS:
         raise ValueError(f"未知的标准化方法 {method!r} / unknown normalisation method {method!r}")

