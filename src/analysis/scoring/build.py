@@ -50,7 +50,8 @@ class IndexResult:
       sum to 1: its real, data-driven influence; Paruolo, Saisana & Saltelli 2013, JRSS A 176:609).
     - ``attribution``: :func:`.attribution.attribute_changes`.
     - ``profile``: each unit-year's ``n`` strongest (``list = positive``, 正面清单) and weakest
-      (``negative``, 负面清单) leaves by normalised score.
+      (``negative``, 负面清单) leaves by standardised position against the other units (``z``;
+      see :func:`_profile`).
     - ``alternatives``: the index recomputed by alternative composites over all leaves at once,
       with the effective weights: ``unit_id, year, method, score, rank, rank_index`` (``topsis``:
       closeness to the ideal unit, Hwang & Yoon 1981; ``rank_index`` is the unit's rank in the
@@ -462,14 +463,33 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
 
 
 def _profile(leaves_tab: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Each unit-year's ``n`` strongest and weakest leaves by normalised score (ties by code)."""
-    d = leaves_tab.dropna(subset=["normalised"])[["unit_id", "year", "indicator", "direction", "value", "normalised"]]
-    d = d.sort_values(["unit_id", "year", "normalised", "indicator"], ascending=[True, True, False, True])
-    d["position"] = d.groupby(["unit_id", "year"]).cumcount() + 1
-    top = d[d.position <= n].assign(list="positive")
-    d = d.sort_values(["unit_id", "year", "normalised", "indicator"], ascending=[True, True, True, True])
-    d["position"] = d.groupby(["unit_id", "year"]).cumcount() + 1
-    bottom = d[d.position <= n].assign(list="negative")
-    out = pd.concat([top, bottom], ignore_index=True)
+    """Each unit-year's ``n`` strongest (正面清单) and weakest (负面清单) leaves by standardised
+    position against its peers.
+
+    The position of unit :math:`u` on leaf :math:`l` in year :math:`t` is
+    :math:`z = (x_{ult} - \bar x_{\cdot lt}) / s_{\cdot lt}`, with :math:`x` the normalised
+    (direction-adjusted) score and the mean and standard deviation (ddof = 1) over every scored
+    unit that year. The strongest leaves are those with the highest positive :math:`z`, the weakest
+    those with the most negative :math:`z` (ties by code). A leaf on which every unit stands alike
+    (:math:`s = 0`, e.g. a count that is 0 for everyone) says nothing about the unit and enters
+    neither list; so a list can be shorter than ``n``. Ranking by the raw normalised score instead
+    fills every weakest list with the leaves where the whole population sits at the bottom of the
+    pooled scale.
+    """
+    cols = ["unit_id", "year", "list", "list_zh", "position", "indicator", "direction", "value", "normalised",
+            "peer_mean", "z"]
+    d = leaves_tab.dropna(subset=["normalised"])[["unit_id", "year", "indicator", "direction", "value", "normalised"]].copy()
+    g = d.groupby(["year", "indicator"]).normalised
+    d["peer_mean"] = g.transform("mean")
+    sd = g.transform("std")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d["z"] = np.where(sd > 1e-12, (d.normalised - d.peer_mean) / sd, np.nan)
+    parts = []
+    for name, side, ascending in (("positive", d.z > 0, False), ("negative", d.z < 0, True)):
+        part = d[side].sort_values(["unit_id", "year", "z", "indicator"], ascending=[True, True, ascending, True])
+        part = part.assign(position=part.groupby(["unit_id", "year"]).cumcount() + 1, list=name)
+        parts.append(part[part.position <= n])
+    out = pd.concat(parts, ignore_index=True)
     out["list_zh"] = out["list"].map({"positive": "正面清单", "negative": "负面清单"})
-    return out[["unit_id", "year", "list", "list_zh", "position", "indicator", "direction", "value", "normalised"]]
+    return out[cols].sort_values(["unit_id", "year", "list", "position"], ascending=[True, True, False, True]) \
+        .reset_index(drop=True)
