@@ -11,7 +11,7 @@ valid_from, valid_to, definition``
   the unit's grade at red), ``bonus`` (a positive evaluation item, 正面评价事项: each event adds
   ``points`` to the composite index, at most ``cap`` per item and period) or ``deduction`` (a
   negative quantitative item, 负面定量评价: each event subtracts ``points``, at most ``cap``).
-  List items are reported like observations and are not aggregated through the tree.
+  List items are reported like observations and stand outside the tree (``parent`` empty).
 - ``denominator`` names any numeric column of the units table (``staff``, ``party_members``,
   ``residents``, ``gdp``, ``area_km2``, ...); whether the column exists and is positive for
   every unit is checked against the units table (:func:`analysis.panel.check_denominators`).
@@ -110,9 +110,11 @@ def validate_framework(raw: pd.DataFrame, source: str = "framework") -> pd.DataF
         "a bonus or deduction item needs positive points per event")
     bad(items & fw.cap.notna() & ~(fw.cap > 0), "cap", "封顶分值须为正数", "the cap must be positive")
     bad(items & fw.code.isin(set(fw.parent)), "role", "清单事项不能有下级节点", "a list item cannot have children")
+    bad(items & (fw.parent != ""), "parent", "清单事项不属于指标树,上级代码须为空",
+        "a list item stands outside the indicator tree: its parent must be empty")
     bad(fw.weight.isna() | (fw.weight < 0), "weight", "权重须为非负数", "weight must be a non-negative number")
 
-    roots = fw[fw.parent == ""]
+    roots = fw[(fw.parent == "") & ~fw.role.isin(LIST_ROLES)]  # list items stand outside the tree
     if len(roots.code.unique()) != 1:
         issues.append(Issue(source, f"须恰有一个根节点(parent 为空),现有 {sorted(roots.code.unique())}",
                             f"exactly one root (empty parent) is required, found {sorted(roots.code.unique())}"))
@@ -167,7 +169,7 @@ def for_year(fw: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def root(fw: pd.DataFrame) -> str:
-    return str(fw.loc[fw.parent == "", "code"].iloc[0])
+    return str(fw.loc[(fw.parent == "") & ~fw.role.isin(LIST_ROLES), "code"].iloc[0])
 
 
 def leaves(fw: pd.DataFrame, role: str = "score") -> pd.DataFrame:
@@ -176,15 +178,15 @@ def leaves(fw: pd.DataFrame, role: str = "score") -> pd.DataFrame:
 
 
 def normalised_weights(fw: pd.DataFrame) -> pd.Series:
-    """Weight of each node within its parent, siblings summing to 1 (red lines get 0).
+    """Weight of each node within its parent, siblings summing to 1 (red lines and list items get 0).
 
     Siblings whose weights are all zero share equally, so a reweighting that zeroes a
     whole branch is explicit in the file rather than producing a division by zero.
     """
-    fw = fw[~fw.role.isin(LIST_ROLES)]
-    w = fw.set_index("code").weight.where(fw.set_index("code").role != "red_line", 0.0).astype(float)
+    tree_node = ~fw.set_index("code").role.isin({"red_line", *LIST_ROLES})  # red lines and list items: 0
+    w = fw.set_index("code").weight.where(tree_node, 0.0).astype(float)
     par = fw.set_index("code").parent
-    scored = fw.set_index("code").role != "red_line"
+    scored = tree_node
     out = pd.Series(0.0, index=w.index, name="weight")
     for p, kids in par[scored].groupby(par[scored]):
         ww = w[kids.index]

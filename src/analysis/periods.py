@@ -368,7 +368,7 @@ def build_period_index(observations: pd.DataFrame, framework: pd.DataFrame, unit
     ew = early_warnings(root, raw.grades, raw.model.config.warning, period_label=label)
     labelled = {name: _label_columns(getattr(raw, name), kind) for name in
                 ("scores", "grades", "leaves", "imputed", "treated", "excluded", "weights", "effective_weights",
-                 "profile", "alternatives", "warnings")}
+                 "profile", "alternatives", "warnings", "list_items")}
     att = _label_columns(_label_columns(raw.attribution, kind, "from_year", "from_period"), kind)
     labelled["warnings"]["message"] = [_relabel(m, label) for m in labelled["warnings"].message]
     ew = _label_columns(ew.drop(columns="period"), kind)

@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..framework import content_hash, for_year, leaves as framework_leaves
+from ..framework import LIST_ROLES, content_hash, for_year, leaves as framework_leaves
 from .aggregate import Tree, aggregate_tree, topsis
 from .attribution import attribute_changes
 from .config import IndexConfig, load_config
 from .grades import assign_grades
+from .lists import apply_adjustment, list_points
 from .normalise import DIRECTION_SIGN, constant_leaves, normalise
 from .prepare import PreparedPanel, bilingual, prepare_panel
 from .warning import QUARTERLY_COLUMNS, early_warnings, quarterly_index
@@ -79,6 +80,18 @@ class IndexResult:
     warnings: pd.DataFrame
     config: dict
     model: "IndexModel" = field(repr=False, default=None)
+    list_items: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["unit_id", "year", "indicator", "role", "events", "points_each", "cap", "points"]))
+
+    def list_summary(self) -> pd.DataFrame:
+        """Per unit-year with list events: ``bonus`` (正面评价事项加分), ``deduction`` (负面定量评价减分,
+        positive number) and ``net`` points added to the composite index (:mod:`.lists`)."""
+        t = self.list_items
+        if t.empty:
+            return pd.DataFrame(columns=["unit_id", "year", "bonus", "deduction", "net"])
+        g = t.assign(bonus=t.points.clip(lower=0), deduction=(-t.points).clip(lower=0))
+        out = g.groupby(["unit_id", "year"], as_index=False)[["bonus", "deduction"]].sum()
+        return out.assign(net=out.bonus - out.deduction)
 
     def index(self) -> pd.DataFrame:
         """Root scores with grade: ``unit_id, year, score, rank, ..., grade, red_line``."""
@@ -104,6 +117,11 @@ class IndexModel:
     weights: np.ndarray
     methods: dict
     direction: pd.Series = None
+    adjustment: np.ndarray | None = None  # (Y, U) list-item points added to the root (see .lists)
+
+    def root_bounds(self) -> tuple[float, float] | None:
+        n = self.config.normalisation
+        return (0.0, float(n.scale)) if n.method in ("minmax", "minmax_shifted", "distance_to_target") else None
 
     def normalised(self, x: np.ndarray | None = None, *, method: str | None = None,
                    reference: str | None = None) -> np.ndarray:
@@ -126,8 +144,11 @@ class IndexModel:
         choice (e.g. ``weights`` with a draws axis ``(D, 1, n_nodes)`` or ``(D, Y, n_nodes)``)."""
         norm = self.normalised(x, method=norm_method, reference=reference)
         w = self.weights if weights is None else weights
-        return aggregate_tree(norm, self.tree, w, self.methods if methods is None else methods,
-                              **self.aggregate_options())
+        out = aggregate_tree(norm, self.tree, w, self.methods if methods is None else methods,
+                             **self.aggregate_options())
+        if self.adjustment is not None:
+            out[..., self.tree.root] = apply_adjustment(out[..., self.tree.root], self.adjustment, self.root_bounds())
+        return out
 
 
 def _leaf_meta(framework: pd.DataFrame, codes: list[str], cfg: IndexConfig):
@@ -200,6 +221,7 @@ def compile_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataF
                   config=None) -> tuple[IndexModel, list[dict]]:
     """Validate the config, prepare the panel, fix directions and weights; no scores yet."""
     cfg = load_config(config)
+    framework = framework[~framework.role.isin(LIST_ROLES)]  # list items are points, not tree nodes
     tree = Tree.from_framework(framework)
     red_codes = framework_leaves(framework, "red_line").code.unique().tolist()
     panel = prepare_panel(values, framework, units, cfg, list(tree.leaves), red_codes)
@@ -301,6 +323,11 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
     norm = model.normalised()
     node_values = aggregate_tree(norm, tree, model.weights, model.methods, **model.aggregate_options())
     node_values[~panel.scored] = np.nan
+    # positive / negative list items: points added to the composite index (see .lists)
+    list_tab, adjustment = list_points(values, framework, years, unit_ids, panel.scored)
+    if framework.role.isin(LIST_ROLES).any():
+        model.adjustment = adjustment
+        node_values[..., tree.root] = apply_adjustment(node_values[..., tree.root], adjustment, model.root_bounds())
 
     geo_levels = [lvl for lvl, m in model.methods.items() if m == "geometric"]
     if geo_levels:
@@ -428,7 +455,7 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
 
     # ---- attribution
     attribution = attribute_changes(norm, model.weights, tree, model.methods, years, unit_ids, panel.scored,
-                                    root_scores=root_arr, **model.aggregate_options())
+                                    root_scores=root_arr, adjustment=model.adjustment, **model.aggregate_options())
 
     # ---- positive / negative lists
     profile = _profile(leaves_tab, cfg.profile.n)
@@ -459,11 +486,12 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
     wdf["year"] = wdf.year.astype("Int64") if len(wdf) else wdf.year
     return IndexResult(scores=scores, grades=grades, leaves=leaves_tab, imputed=panel.imputed, treated=panel.treated,
                        excluded=panel.excluded, weights=wtab, effective_weights=etab, attribution=attribution,
-                       profile=profile, alternatives=alternatives, quarterly=quarterly, early_warnings=ew, warnings=wdf, config=cfg.to_dict(), model=model)
+                       profile=profile, alternatives=alternatives, quarterly=quarterly, early_warnings=ew, warnings=wdf, config=cfg.to_dict(), model=model,
+                       list_items=list_tab)
 
 
 def _profile(leaves_tab: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Each unit-year's ``n`` strongest (正面清单) and weakest (负面清单) leaves by standardised
+    r"""Each unit-year's ``n`` strongest (正面清单) and weakest (负面清单) leaves by standardised
     position against its peers.
 
     The position of unit :math:`u` on leaf :math:`l` in year :math:`t` is
