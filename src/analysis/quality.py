@@ -221,7 +221,7 @@ def submission_status(observations: pd.DataFrame, framework: pd.DataFrame, units
     base["reported"] = base.expected - base.missing
     base["on_time"] = base.reported - base.late
     base["year"] = int(year)
-    base["deadline"] = [rule.deadline(year, p) for p in base.period]
+    base["deadline"] = [rule.deadline(year, p).date() for p in base.period]
     if only_gaps:
         base = base[(base.missing > 0) | (base.late > 0)]
     order = base.period.map({"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "Y": 5})
