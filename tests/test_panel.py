@@ -55,3 +55,21 @@ def test_missing_or_zero_denominators_name_the_unit():
 def test_framework_refuses_a_denominator_that_is_not_a_column_name():
     with pytest.raises(InputError):
         framework("per capita")
+
+
+def test_sample_unit_attributes_divide_like_any_size_field():
+    from analysis import sample
+
+    plain, rich = sample.generate(n_units=12, years=range(2023, 2025)), \
+        sample.generate(n_units=12, years=range(2023, 2025), unit_attributes=True)
+    # the attributes draw nothing at random: the observations are identical
+    pd.testing.assert_frame_equal(plain.observations, rich.observations)
+    assert rich.units.area.notna().all() and set(rich.units.area[rich.units.type == "county"]) == {"区县工作"}
+    fw = rich.framework.copy()
+    fw.loc[fw.code == "M01", "denominator"] = "budget"
+    by_budget = yearly_values(rich.observations, fw, rich.units)
+    by_staff = yearly_values(rich.observations, rich.framework, rich.units)
+    a = by_budget[by_budget.indicator == "M01"].value.to_numpy()
+    b = by_staff[by_staff.indicator == "M01"].value.to_numpy()
+    # budget = 25 × staff, both per 100: value by budget = value by staff / 25
+    np.testing.assert_allclose(a, b / 25)
