@@ -7,8 +7,14 @@ denominator, per, year_agg, frequency, lead_department, valid_min, valid_max,
 valid_from, valid_to, definition``
 
 - ``role`` is ``aggregate`` (an inner node), ``score`` (a monitoring point that enters the
-  index) or ``red_line`` (a veto event, 一票否决: not aggregated; a positive value caps
-  the unit's grade at red).
+  index), ``red_line`` (a veto event, 一票否决: not aggregated; a positive value caps
+  the unit's grade at red), ``bonus`` (a positive evaluation item, 正面评价事项: each event adds
+  ``points`` to the composite index, at most ``cap`` per item and period) or ``deduction`` (a
+  negative quantitative item, 负面定量评价: each event subtracts ``points``, at most ``cap``).
+  List items are reported like observations and stand outside the tree (``parent`` empty).
+- ``denominator`` names any numeric column of the units table (``staff``, ``party_members``,
+  ``residents``, ``gdp``, ``area_km2``, ...); whether the column exists and is positive for
+  every unit is checked against the units table (:func:`analysis.panel.check_denominators`).
 - ``weight`` is relative within the parent; :func:`normalised_weights` makes siblings sum to 1.
 - ``valid_from`` / ``valid_to`` (years, inclusive, empty = open) let one file hold several
   framework versions: an indicator added in 2021 has ``valid_from=2021``; a reweighting is
@@ -29,16 +35,18 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "framework" / "fra
 COLUMNS = [
     "code", "parent", "level", "name_zh", "name_en", "weight", "role", "direction", "target",
     "unit", "denominator", "per", "year_agg", "frequency", "lead_department", "valid_min",
-    "valid_max", "valid_from", "valid_to", "definition",
+    "valid_max", "valid_from", "valid_to", "definition", "points", "cap",
 ]
-ROLES = {"aggregate", "score", "red_line"}
+LIST_ROLES = {"bonus", "deduction"}
+ROLES = {"aggregate", "score", "red_line", *LIST_ROLES}
 DIRECTIONS = {"positive", "negative", "target"}
-DENOMINATORS = {"staff", "party_members", "residents"}
+DENOMINATORS = {"staff", "party_members", "residents"}  # the size fields every units file may carry
+_DENOMINATOR_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"  # any numeric units column, named as in the units table
 YEAR_AGGS = {"sum", "mean", "last", "max"}
 FREQUENCIES = {"quarterly", "annual"}
 _STR_COLS = ["code", "parent", "name_zh", "name_en", "role", "direction", "unit", "denominator",
              "year_agg", "frequency", "lead_department", "definition"]
-_NUM_COLS = ["level", "weight", "target", "per", "valid_min", "valid_max", "valid_from", "valid_to"]
+_NUM_COLS = ["level", "weight", "target", "per", "valid_min", "valid_max", "valid_from", "valid_to", "points", "cap"]
 
 
 def load_framework(path: str | Path | None = None) -> pd.DataFrame:
@@ -94,11 +102,19 @@ def validate_framework(raw: pd.DataFrame, source: str = "framework") -> pd.DataF
         f"年度汇总方式须为 {sorted(YEAR_AGGS)}", f"year_agg must be one of {sorted(YEAR_AGGS)}")
     bad(leaf & ~fw.frequency.isin(FREQUENCIES), "frequency",
         "频率须为 quarterly 或 annual", "frequency must be quarterly or annual")
-    bad((fw.denominator != "") & ~fw.denominator.isin(DENOMINATORS), "denominator",
-        f"分母须为 {sorted(DENOMINATORS)}", f"denominator must be one of {sorted(DENOMINATORS)}")
+    bad((fw.denominator != "") & ~fw.denominator.str.match(_DENOMINATOR_NAME), "denominator",
+        "分母须为单位表中的数值列名(如 staff、residents、gdp)",
+        "denominator must name a numeric column of the units table (e.g. staff, residents, gdp)")
+    items = fw.role.isin(LIST_ROLES)
+    bad(items & ~(fw.points > 0), "points", "正面/负面清单事项须给出正的每次分值",
+        "a bonus or deduction item needs positive points per event")
+    bad(items & fw.cap.notna() & ~(fw.cap > 0), "cap", "封顶分值须为正数", "the cap must be positive")
+    bad(items & fw.code.isin(set(fw.parent)), "role", "清单事项不能有下级节点", "a list item cannot have children")
+    bad(items & (fw.parent != ""), "parent", "清单事项不属于指标树,上级代码须为空",
+        "a list item stands outside the indicator tree: its parent must be empty")
     bad(fw.weight.isna() | (fw.weight < 0), "weight", "权重须为非负数", "weight must be a non-negative number")
 
-    roots = fw[fw.parent == ""]
+    roots = fw[(fw.parent == "") & ~fw.role.isin(LIST_ROLES)]  # list items stand outside the tree
     if len(roots.code.unique()) != 1:
         issues.append(Issue(source, f"须恰有一个根节点(parent 为空),现有 {sorted(roots.code.unique())}",
                             f"exactly one root (empty parent) is required, found {sorted(roots.code.unique())}"))
@@ -153,7 +169,7 @@ def for_year(fw: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def root(fw: pd.DataFrame) -> str:
-    return str(fw.loc[fw.parent == "", "code"].iloc[0])
+    return str(fw.loc[(fw.parent == "") & ~fw.role.isin(LIST_ROLES), "code"].iloc[0])
 
 
 def leaves(fw: pd.DataFrame, role: str = "score") -> pd.DataFrame:
@@ -162,14 +178,15 @@ def leaves(fw: pd.DataFrame, role: str = "score") -> pd.DataFrame:
 
 
 def normalised_weights(fw: pd.DataFrame) -> pd.Series:
-    """Weight of each node within its parent, siblings summing to 1 (red lines get 0).
+    """Weight of each node within its parent, siblings summing to 1 (red lines and list items get 0).
 
     Siblings whose weights are all zero share equally, so a reweighting that zeroes a
     whole branch is explicit in the file rather than producing a division by zero.
     """
-    w = fw.set_index("code").weight.where(fw.set_index("code").role != "red_line", 0.0).astype(float)
+    tree_node = ~fw.set_index("code").role.isin({"red_line", *LIST_ROLES})  # red lines and list items: 0
+    w = fw.set_index("code").weight.where(tree_node, 0.0).astype(float)
     par = fw.set_index("code").parent
-    scored = fw.set_index("code").role != "red_line"
+    scored = tree_node
     out = pd.Series(0.0, index=w.index, name="weight")
     for p, kids in par[scored].groupby(par[scored]):
         ww = w[kids.index]
@@ -194,6 +211,12 @@ def effective_weights(fw: pd.DataFrame) -> pd.Series:
     w = normalised_weights(fw)
     out = {code: float(np.prod([w[c] for c in [code, *ancestors(fw, code)]])) for code in leaves(fw).code}
     return pd.Series(out, name="effective_weight")
+
+
+def list_items(fw: pd.DataFrame) -> pd.DataFrame:
+    """Positive evaluation items (``role='bonus'``, 正面评价事项) and negative quantitative items
+    (``role='deduction'``, 负面定量评价), one row per code (the last version)."""
+    return fw[fw.role.isin(LIST_ROLES)].drop_duplicates("code", keep="last").reset_index(drop=True)
 
 
 def level_of(fw: pd.DataFrame, level: int) -> pd.DataFrame:

@@ -1,6 +1,8 @@
-"""Attribution of year-on-year change (变动归因): how much each leaf and dimension moved the index.
+"""Attribution of change (变动归因): how much each leaf and dimension moved the index.
 
-For a unit scored in years :math:`a` (the previous panel year) and :math:`b`, with normalised
+Between consecutive panel years (:func:`attribute_changes`, in every index run) or between any
+two years or periods of one index run (:func:`compare_two`: 2019 vs 2024, 2023H1 vs 2024H1).
+For a unit scored in years (periods) :math:`a` and :math:`b`, with normalised
 leaf vectors :math:`x_a, x_b` and the index as a function :math:`F_t` of the leaves (the tree
 with year :math:`t`'s weights and methods), the contribution of leaf :math:`l` is the symmetric
 one-at-a-time effect
@@ -33,12 +35,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dataclasses import dataclass
+
 from .aggregate import Tree, aggregate_tree
 
 
 def attribute_changes(norm: np.ndarray, weights: np.ndarray, tree: Tree, methods, years: list[int],
                       unit_ids: list[str], scored: np.ndarray, *, root_scores: np.ndarray,
-                      dimension_level: int = 1, **agg) -> pd.DataFrame:
+                      dimension_level: int = 1, pairs: list[tuple[int, int]] | None = None,
+                      adjustment: np.ndarray | None = None, **agg) -> pd.DataFrame:
     """Tidy attribution table.
 
     Parameters
@@ -46,6 +51,9 @@ def attribute_changes(norm: np.ndarray, weights: np.ndarray, tree: Tree, methods
     norm : ``(Y, U, L)`` normalised leaf values; ``weights`` ``(Y, n_nodes)`` within-parent weights.
     root_scores : ``(Y, U)`` the index as built (its difference is the change attributed).
     methods, agg : as for :func:`~.aggregate.aggregate_tree`.
+    pairs : the ``(a, b)`` positions on the year axis to compare; default every consecutive pair.
+    adjustment : ``(Y, U)`` points added to the root after aggregation (positive and negative list
+        items); its change is reported as its own component (``kind = list``).
 
     Returns ``unit_id, year, from_year, component, kind (leaf | dimension | interaction), parent,
     change, contribution, share, exact`` where ``change`` is the unit's index change and ``share``
@@ -63,8 +71,7 @@ def attribute_changes(norm: np.ndarray, weights: np.ndarray, tree: Tree, methods
         leaf_dim[l] = j if j >= 0 and tree.level[j] == dimension_level else -1
     all_arith = (methods == "arithmetic") if isinstance(methods, str) else all(
         methods.get(int(tree.level[j]), "arithmetic") == "arithmetic" for j in range(L, len(tree.nodes)))
-    for b in range(1, len(years)):
-        a = b - 1
+    for a, b in (pairs if pairs is not None else [(b - 1, b) for b in range(1, len(years))]):
         both = scored[a] & scored[b] & np.isfinite(root_scores[a]) & np.isfinite(root_scores[b])
         if not both.any():
             continue
@@ -83,16 +90,18 @@ def attribute_changes(norm: np.ndarray, weights: np.ndarray, tree: Tree, methods
             c = 0.5 * (f[:, 0] - base[0]) + 0.5 * (base[1] - f[:, 1])               # (L, u)
         c = np.where(np.isfinite(c), c, 0.0)
         change = root_scores[b][ui] - root_scores[a][ui]
-        resid = change - c.sum(axis=0)
+        lists = np.zeros(len(ui)) if adjustment is None else np.nan_to_num(adjustment[b][ui] - adjustment[a][ui])
+        resid = change - c.sum(axis=0) - lists
         same = np.isnan(xa) == np.isnan(xb)
         # exact: linear aggregation, same weights, same leaves available in both years
         exact_u = bool(all_arith and np.allclose(weights[a], weights[b])) & same.all(axis=1)
         dim_c = np.array([c[[l for l in range(L) if leaf_dim[l] == j]].sum(axis=0) for j in dims]).reshape(len(dims), -1)
-        contrib = np.vstack([c, dim_c, resid[None, :]])                          # (n_comp, u)
-        comp = [*tree.nodes[:L], *(tree.nodes[j] for j in dims), "interaction"]
-        kind = ["leaf"] * L + ["dimension"] * len(dims) + ["interaction"]
+        extra = [] if adjustment is None else [lists[None, :]]
+        contrib = np.vstack([c, dim_c, *extra, resid[None, :]])                  # (n_comp, u)
+        comp = [*tree.nodes[:L], *(tree.nodes[j] for j in dims), *(["lists"] if extra else []), "interaction"]
+        kind = ["leaf"] * L + ["dimension"] * len(dims) + (["list"] if extra else []) + ["interaction"]
         parent = [tree.nodes[leaf_dim[l]] if leaf_dim[l] >= 0 else "" for l in range(L)] \
-            + [tree.nodes[tree.root]] * len(dims) + [""]
+            + [tree.nodes[tree.root]] * len(dims) + ([tree.nodes[tree.root]] if extra else []) + [""]
         n_comp = len(comp)
         rows.append(pd.DataFrame({
             "unit_id": np.repeat(np.asarray(unit_ids, dtype=object)[ui], n_comp),
@@ -110,3 +119,55 @@ def attribute_changes(norm: np.ndarray, weights: np.ndarray, tree: Tree, methods
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share"] = np.where(out.change != 0, out.contribution / out.change, np.nan)
     return out[cols]
+
+
+@dataclass
+class Comparison:
+    """Two years (or periods) of one index run compared.
+
+    ``nodes``: ``unit_id, from_year, year, node, level, score_from, score, change, rank_from, rank,
+    rank_change`` for every unit scored in both and every node (rank change positive = moved up);
+    ``attribution``: as :func:`attribute_changes` for that pair (leaves, dimensions, list items,
+    interaction; ``contribution`` of the leaves + list items + ``interaction`` = ``change``).
+    """
+
+    nodes: pd.DataFrame
+    attribution: pd.DataFrame
+
+
+def compare_two(result, year_from: int, year_to: int, dimension_level: int = 1) -> Comparison:
+    """Compare any two years of an :class:`~.build.IndexResult` (e.g. 2019 and 2024) for every unit
+    and node, with the attribution of each unit's index change to its leaves and dimensions.
+
+    The attribution is the symmetric one-at-a-time decomposition of the module docstring, applied
+    to the pair ``(year_from, year_to)`` instead of consecutive years: with arithmetic aggregation
+    and the same weights in both years it is exact (``interaction = 0``); otherwise the remainder is
+    shown as ``interaction``, so that the components always add up to the change.
+    """
+    model = result.model
+    years = list(model.panel.years)
+    missing = [y for y in (year_from, year_to) if y not in years]
+    if missing:
+        raise ValueError(f"年度(期别)不在指数中:{missing} / not in this index run: {missing}")
+    a, b = years.index(year_from), years.index(year_to)
+    scores = result.scores
+    root = scores[scores.level == 0]
+    root_arr = np.full(model.panel.scored.shape, np.nan)
+    yi = pd.Index(years).get_indexer(root.year)
+    ui = pd.Index(model.panel.unit_ids).get_indexer(root.unit_id)
+    root_arr[yi, ui] = root.score.to_numpy(dtype=float)
+    att = attribute_changes(model.normalised(), model.weights, model.tree, model.methods, years,
+                            model.panel.unit_ids, model.panel.scored, root_scores=root_arr,
+                            dimension_level=dimension_level, pairs=[(a, b)],
+                            adjustment=getattr(model, "adjustment", None), **model.aggregate_options())
+    cols = ["unit_id", "node", "level", "score", "rank"]
+    x = scores[scores.year == year_from][cols].rename(columns={"score": "score_from", "rank": "rank_from"})
+    y = scores[scores.year == year_to][cols]
+    nodes = x.merge(y, on=["unit_id", "node", "level"], how="inner")
+    nodes.insert(1, "from_year", year_from)
+    nodes.insert(2, "year", year_to)
+    nodes["change"] = nodes.score - nodes.score_from
+    nodes["rank_change"] = (nodes.rank_from - nodes["rank"]).astype("Int64")
+    nodes = nodes[["unit_id", "from_year", "year", "node", "level", "score_from", "score", "change",
+                   "rank_from", "rank", "rank_change"]].sort_values(["unit_id", "level", "node"])
+    return Comparison(nodes.reset_index(drop=True), att.reset_index(drop=True))

@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..framework import content_hash, for_year, leaves as framework_leaves
+from ..framework import LIST_ROLES, content_hash, for_year, leaves as framework_leaves
 from .aggregate import Tree, aggregate_tree, topsis
 from .attribution import attribute_changes
 from .config import IndexConfig, load_config
 from .grades import assign_grades
+from .lists import apply_adjustment, list_points
 from .normalise import DIRECTION_SIGN, constant_leaves, normalise
 from .prepare import PreparedPanel, bilingual, prepare_panel
 from .warning import QUARTERLY_COLUMNS, early_warnings, quarterly_index
@@ -50,7 +51,8 @@ class IndexResult:
       sum to 1: its real, data-driven influence; Paruolo, Saisana & Saltelli 2013, JRSS A 176:609).
     - ``attribution``: :func:`.attribution.attribute_changes`.
     - ``profile``: each unit-year's ``n`` strongest (``list = positive``, 正面清单) and weakest
-      (``negative``, 负面清单) leaves by normalised score.
+      (``negative``, 负面清单) leaves by standardised position against the other units (``z``;
+      see :func:`_profile`).
     - ``alternatives``: the index recomputed by alternative composites over all leaves at once,
       with the effective weights: ``unit_id, year, method, score, rank, rank_index`` (``topsis``:
       closeness to the ideal unit, Hwang & Yoon 1981; ``rank_index`` is the unit's rank in the
@@ -78,6 +80,18 @@ class IndexResult:
     warnings: pd.DataFrame
     config: dict
     model: "IndexModel" = field(repr=False, default=None)
+    list_items: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["unit_id", "year", "indicator", "role", "events", "points_each", "cap", "points"]))
+
+    def list_summary(self) -> pd.DataFrame:
+        """Per unit-year with list events: ``bonus`` (正面评价事项加分), ``deduction`` (负面定量评价减分,
+        positive number) and ``net`` points added to the composite index (:mod:`.lists`)."""
+        t = self.list_items
+        if t.empty:
+            return pd.DataFrame(columns=["unit_id", "year", "bonus", "deduction", "net"])
+        g = t.assign(bonus=t.points.clip(lower=0), deduction=(-t.points).clip(lower=0))
+        out = g.groupby(["unit_id", "year"], as_index=False)[["bonus", "deduction"]].sum()
+        return out.assign(net=out.bonus - out.deduction)
 
     def index(self) -> pd.DataFrame:
         """Root scores with grade: ``unit_id, year, score, rank, ..., grade, red_line``."""
@@ -103,6 +117,11 @@ class IndexModel:
     weights: np.ndarray
     methods: dict
     direction: pd.Series = None
+    adjustment: np.ndarray | None = None  # (Y, U) list-item points added to the root (see .lists)
+
+    def root_bounds(self) -> tuple[float, float] | None:
+        n = self.config.normalisation
+        return (0.0, float(n.scale)) if n.method in ("minmax", "minmax_shifted", "distance_to_target") else None
 
     def normalised(self, x: np.ndarray | None = None, *, method: str | None = None,
                    reference: str | None = None) -> np.ndarray:
@@ -125,8 +144,11 @@ class IndexModel:
         choice (e.g. ``weights`` with a draws axis ``(D, 1, n_nodes)`` or ``(D, Y, n_nodes)``)."""
         norm = self.normalised(x, method=norm_method, reference=reference)
         w = self.weights if weights is None else weights
-        return aggregate_tree(norm, self.tree, w, self.methods if methods is None else methods,
-                              **self.aggregate_options())
+        out = aggregate_tree(norm, self.tree, w, self.methods if methods is None else methods,
+                             **self.aggregate_options())
+        if self.adjustment is not None:
+            out[..., self.tree.root] = apply_adjustment(out[..., self.tree.root], self.adjustment, self.root_bounds())
+        return out
 
 
 def _leaf_meta(framework: pd.DataFrame, codes: list[str], cfg: IndexConfig):
@@ -199,6 +221,7 @@ def compile_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataF
                   config=None) -> tuple[IndexModel, list[dict]]:
     """Validate the config, prepare the panel, fix directions and weights; no scores yet."""
     cfg = load_config(config)
+    framework = framework[~framework.role.isin(LIST_ROLES)]  # list items are points, not tree nodes
     tree = Tree.from_framework(framework)
     red_codes = framework_leaves(framework, "red_line").code.unique().tolist()
     panel = prepare_panel(values, framework, units, cfg, list(tree.leaves), red_codes)
@@ -300,6 +323,11 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
     norm = model.normalised()
     node_values = aggregate_tree(norm, tree, model.weights, model.methods, **model.aggregate_options())
     node_values[~panel.scored] = np.nan
+    # positive / negative list items: points added to the composite index (see .lists)
+    list_tab, adjustment = list_points(values, framework, years, unit_ids, panel.scored)
+    if framework.role.isin(LIST_ROLES).any():
+        model.adjustment = adjustment
+        node_values[..., tree.root] = apply_adjustment(node_values[..., tree.root], adjustment, model.root_bounds())
 
     geo_levels = [lvl for lvl, m in model.methods.items() if m == "geometric"]
     if geo_levels:
@@ -427,7 +455,7 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
 
     # ---- attribution
     attribution = attribute_changes(norm, model.weights, tree, model.methods, years, unit_ids, panel.scored,
-                                    root_scores=root_arr, **model.aggregate_options())
+                                    root_scores=root_arr, adjustment=model.adjustment, **model.aggregate_options())
 
     # ---- positive / negative lists
     profile = _profile(leaves_tab, cfg.profile.n)
@@ -458,18 +486,38 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
     wdf["year"] = wdf.year.astype("Int64") if len(wdf) else wdf.year
     return IndexResult(scores=scores, grades=grades, leaves=leaves_tab, imputed=panel.imputed, treated=panel.treated,
                        excluded=panel.excluded, weights=wtab, effective_weights=etab, attribution=attribution,
-                       profile=profile, alternatives=alternatives, quarterly=quarterly, early_warnings=ew, warnings=wdf, config=cfg.to_dict(), model=model)
+                       profile=profile, alternatives=alternatives, quarterly=quarterly, early_warnings=ew, warnings=wdf, config=cfg.to_dict(), model=model,
+                       list_items=list_tab)
 
 
 def _profile(leaves_tab: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Each unit-year's ``n`` strongest and weakest leaves by normalised score (ties by code)."""
-    d = leaves_tab.dropna(subset=["normalised"])[["unit_id", "year", "indicator", "direction", "value", "normalised"]]
-    d = d.sort_values(["unit_id", "year", "normalised", "indicator"], ascending=[True, True, False, True])
-    d["position"] = d.groupby(["unit_id", "year"]).cumcount() + 1
-    top = d[d.position <= n].assign(list="positive")
-    d = d.sort_values(["unit_id", "year", "normalised", "indicator"], ascending=[True, True, True, True])
-    d["position"] = d.groupby(["unit_id", "year"]).cumcount() + 1
-    bottom = d[d.position <= n].assign(list="negative")
-    out = pd.concat([top, bottom], ignore_index=True)
+    r"""Each unit-year's ``n`` strongest (正面清单) and weakest (负面清单) leaves by standardised
+    position against its peers.
+
+    The position of unit :math:`u` on leaf :math:`l` in year :math:`t` is
+    :math:`z = (x_{ult} - \bar x_{\cdot lt}) / s_{\cdot lt}`, with :math:`x` the normalised
+    (direction-adjusted) score and the mean and standard deviation (ddof = 1) over every scored
+    unit that year. The strongest leaves are those with the highest positive :math:`z`, the weakest
+    those with the most negative :math:`z` (ties by code). A leaf on which every unit stands alike
+    (:math:`s = 0`, e.g. a count that is 0 for everyone) says nothing about the unit and enters
+    neither list; so a list can be shorter than ``n``. Ranking by the raw normalised score instead
+    fills every weakest list with the leaves where the whole population sits at the bottom of the
+    pooled scale.
+    """
+    cols = ["unit_id", "year", "list", "list_zh", "position", "indicator", "direction", "value", "normalised",
+            "peer_mean", "z"]
+    d = leaves_tab.dropna(subset=["normalised"])[["unit_id", "year", "indicator", "direction", "value", "normalised"]].copy()
+    g = d.groupby(["year", "indicator"]).normalised
+    d["peer_mean"] = g.transform("mean")
+    sd = g.transform("std")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d["z"] = np.where(sd > 1e-12, (d.normalised - d.peer_mean) / sd, np.nan)
+    parts = []
+    for name, side, ascending in (("positive", d.z > 0, False), ("negative", d.z < 0, True)):
+        part = d[side].sort_values(["unit_id", "year", "z", "indicator"], ascending=[True, True, ascending, True])
+        part = part.assign(position=part.groupby(["unit_id", "year"]).cumcount() + 1, list=name)
+        parts.append(part[part.position <= n])
+    out = pd.concat(parts, ignore_index=True)
     out["list_zh"] = out["list"].map({"positive": "正面清单", "negative": "负面清单"})
-    return out[["unit_id", "year", "list", "list_zh", "position", "indicator", "direction", "value", "normalised"]]
+    return out[cols].sort_values(["unit_id", "year", "list", "position"], ascending=[True, True, False, True]) \
+        .reset_index(drop=True)

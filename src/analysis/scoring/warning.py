@@ -88,7 +88,14 @@ def _msg(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
 
-def _grade_drops(grades: pd.DataFrame) -> pd.DataFrame:
+def _when(label: dict | None, y) -> tuple[str, str]:
+    """How a time point reads in a message: ``2024 年`` / ``2024``, or a period's label."""
+    if label and int(y) in label:
+        return label[int(y)]
+    return f"{int(y)} 年", f"{int(y)}"
+
+
+def _grade_drops(grades: pd.DataFrame, label: dict | None = None) -> pd.DataFrame:
     g = grades.dropna(subset=["grade"]).sort_values(["unit_id", "year"]).copy()
     order = {k: i for i, k in enumerate(GRADES)}
     g["g"] = g.grade.map(order)
@@ -100,14 +107,14 @@ def _grade_drops(grades: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "unit_id": drop.unit_id, "year": drop.year, "period": "Y", "kind": "grade_drop", "indicator": "",
         "value": drop.score, "previous": drop.prev_score, "robust_z": np.nan,
-        "message": [_msg(f"单位 {u} 等级由 {int(py)} 年的{GRADE_ZH[p]}色降为 {int(y)} 年的{GRADE_ZH[c]}色" + ("(一票否决)" if rl else ""),
-                         f"unit {u} dropped from {p} in {int(py)} to {c} in {int(y)}" + (" (red-line veto)" if rl else ""))
+        "message": [_msg(f"单位 {u} 等级由 {_when(label, py)[0]}的{GRADE_ZH[p]}色降为 {_when(label, y)[0]}的{GRADE_ZH[c]}色" + ("(一票否决)" if rl else ""),
+                         f"unit {u} dropped from {p} in {_when(label, py)[1]} to {c} in {_when(label, y)[1]}" + (" (red-line veto)" if rl else ""))
                     for u, y, py, p, c, rl in zip(drop.unit_id, drop.year, drop.prev_year, drop.prev_grade,
                                                   drop.grade, drop.red_line)],
     })
 
 
-def _index_changes(root: pd.DataFrame, cfg) -> pd.DataFrame:
+def _index_changes(root: pd.DataFrame, cfg, label: dict | None = None) -> pd.DataFrame:
     wide = root.pivot_table(index="unit_id", columns="year", values="score")
     if wide.shape[1] < 2:
         return pd.DataFrame(columns=COLUMNS)
@@ -119,8 +126,8 @@ def _index_changes(root: pd.DataFrame, cfg) -> pd.DataFrame:
         u, y = d.index[i], d.columns[t]
         rows.append(dict(unit_id=u, year=int(y), period="Y", kind="unusual_change", indicator="index",
                          value=float(wide.loc[u, y]), previous=float(wide.iloc[i, t]), robust_z=float(z[i, t]),
-                         message=_msg(f"单位 {u} {int(y)} 年综合指数下降 {-d.iloc[i, t]:.2f},相对本单位以往变化异常(稳健 z = {z[i, t]:.1f})",
-                                      f"unit {u}: index fell by {-d.iloc[i, t]:.2f} in {int(y)}, unusual against its own "
+                         message=_msg(f"单位 {u} {_when(label, y)[0]}综合指数下降 {-d.iloc[i, t]:.2f},相对本单位以往变化异常(稳健 z = {z[i, t]:.1f})",
+                                      f"unit {u}: index fell by {-d.iloc[i, t]:.2f} in {_when(label, y)[1]}, unusual against its own "
                                       f"history (robust z = {z[i, t]:.1f})")))
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -271,16 +278,19 @@ def _quarterly_grade_drops(quarterly: pd.DataFrame, grades: pd.DataFrame) -> pd.
 
 
 def early_warnings(root: pd.DataFrame, grades: pd.DataFrame, cfg, *, observations: pd.DataFrame | None = None,
-                   directions: dict | None = None, quarterly: pd.DataFrame | None = None) -> pd.DataFrame:
+                   directions: dict | None = None, quarterly: pd.DataFrame | None = None,
+                   period_label: dict | None = None) -> pd.DataFrame:
     """All alerts as one tidy table ``unit_id, year, period, kind, indicator, value, previous,
     robust_z, message``, sorted by unit and time.
 
     ``root``: ``unit_id, year, score`` of the index; ``grades``: the grade table;
     ``observations``: quarterly observations (optional; without them only yearly alerts);
     ``directions``: leaf code → direction (for the bad side of a leaf's change);
-    ``quarterly``: the year-to-date index of :func:`quarterly_index` (quarterly grade drops).
+    ``quarterly``: the year-to-date index of :func:`quarterly_index` (quarterly grade drops);
+    ``period_label``: for an index on a period axis (:func:`analysis.periods.build_period_index`),
+    time point → ``(zh, en)`` label used in the messages.
     """
-    parts = [_grade_drops(grades), _index_changes(root, cfg)]
+    parts = [_grade_drops(grades, period_label), _index_changes(root, cfg, period_label)]
     if quarterly is not None and len(quarterly):
         parts.append(_quarterly_grade_drops(quarterly, grades))
     if observations is not None and len(observations):
