@@ -15,6 +15,7 @@
 
 # %% tags=["parameters"]
 year: int = 2024  # 统计年度 / year of the report
+period: str = "Y"  # 期别:Y 全年,H1/H2 上、下半年 / period: Y the year, H1/H2 a half year
 config: dict = {}  # 运行配置(analysis run 注入),空为 data/config/run.yaml / effective run config, empty for the default file
 inputs: str = ""  # 本次运行的共享输入(analysis run 注入),空为现算 / the run's shared inputs, empty to compute them here
 warehouse: str = ""  # 数据仓库,空为 data/warehouse.duckdb / warehouse file, empty for the default
@@ -27,7 +28,7 @@ from analysis.notebook import open_report
 from analysis.panel import units_for_year
 
 rp, data, cfg = open_report("04_unit_diagnosis", year=year, config=config, inputs=inputs, warehouse=warehouse,
-                            title=("单位诊断书", "Unit diagnosis"), notice=notice)
+                            title=("单位诊断书", "Unit diagnosis"), notice=notice, period=period)
 batch = units or units_for_year(data.units, year).unit_id.tolist()
 
 # %% [markdown] tags=["lang-zh"]
@@ -43,4 +44,4 @@ batch = units or units_for_year(data.units, year).unit_id.tolist()
 
 # %%
 status = rp.unit_sections(diagnosis.section_titles(data, batch, year, cfg.lang),
-                          lambda unit_id: diagnosis.render(rp, diagnosis.diagnose(data, unit_id, year, cfg.lang)))
+                          lambda unit_id: diagnosis.render(rp, diagnosis.diagnose(data, unit_id, year, cfg.lang, period)))

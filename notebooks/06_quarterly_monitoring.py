@@ -16,38 +16,29 @@
 # %% tags=["parameters"]
 year: int = 2024  # 统计年度 / year of the report
 period: str = "Q4"  # 监测季度 Q1–Q4 / quarter monitored
-warehouse: str = "../data/warehouse.duckdb"  # 数据仓库 / warehouse file
-run_config: str = ""  # 运行配置,空为 data/config/run.yaml / run config, empty for the default
-scoring_config: str = ""  # 指数配置,空为运行配置中的 scoring.config / index config, empty for the default
-lang: str = "zh"  # 报告语言 zh|en / report language
-publish: bool = False  # 发布模式 / publication-safe mode
+config: dict = {}  # 运行配置(analysis run 注入),空为 data/config/run.yaml / effective run config, empty for the default file
+inputs: str = ""  # 本次运行的共享输入(analysis run 注入),空为现算 / the run's shared inputs, empty to compute them here
+warehouse: str = ""  # 数据仓库,空为 data/warehouse.duckdb / warehouse file, empty for the default
+notice: str = ""  # 运行提示(如覆盖率低)/ run notice, e.g. low coverage
 
 # %%
 import pandas as pd
 
 from analysis import plots, quality
-from analysis.periods import Period, build_period_index, grade_moves
-from analysis.runner import start_report
+from analysis.framework import labels
+from analysis.notebook import open_report
+from analysis.periods import Period, grade_moves
 
 quarter = Period.parse(period, year=year)
-rp, data, cfg = start_report("06_quarterly_monitoring", f"{quarter.label('zh')}监测报告",
-                             f"Quarterly monitoring report, {quarter.label('en')}", year=year, lang=lang,
-                             warehouse=warehouse, run_config=run_config, scoring_config=scoring_config, publish=publish)
-t = rp.t
+rp, data, cfg = open_report("06_quarterly_monitoring", year=year, config=config, inputs=inputs, warehouse=warehouse,
+                            title=("季度监测报告", "Quarterly monitoring report"), notice=notice, period=period)
+t, lang = rp.t, cfg.lang
 name = f"name_{lang}"
-label = data.framework.drop_duplicates("code", keep="last").set_index("code")[name]
 roster = data.units.drop_duplicates("unit_id", keep="last").set_index("unit_id")
 shown = pd.Series(roster.index.map(lambda u: rp.label(u, roster.at[u, name])), index=roster.index)
-pq = build_period_index(data.observations, data.framework, data.units, "Q", data.index.config)
+pq = data.period_index
 changes = pq.changes()
 now = changes[changes.period == str(quarter)]
-heads = {"unit": t("单位", "Unit"), "previous_grade": t("上季度等级", "Grade last quarter"), "grade": t("等级", "Grade"),
-         "grade_steps_previous": t("等级变化", "Grade steps"), "previous_score": t("上季度得分", "Score last quarter"),
-         "score": t("得分", "Score"), "change_previous": t("较上季度", "Change on last quarter"),
-         "last_year_grade": t("上年同期等级", "Grade a year ago"), "change_last_year": t("较上年同期", "Change on a year ago"),
-         "lead_department": t("牵头单位", "Lead department"), "deadline": t("报送期限", "Due"),
-         "on_time": t("按时报送", "On time"), "late": t("逾期报送", "Late"), "missing": t("未报送", "Missing"),
-         "missing_units": t("未报送单位", "Units missing"), "late_units": t("逾期单位", "Units late")}
 
 # %% [markdown] tags=["lang-zh"]
 # 各成员单位按季度报送监测数据。本报告按季度计算综合指数与各一级指标得分(季度数值按各监测点的汇总规则得出,
@@ -63,7 +54,7 @@ heads = {"unit": t("单位", "Unit"), "previous_grade": t("上季度等级", "Gr
 
 # %%
 rp.heading(t("1 四色热力图", "1 Four-colour heat map"))
-hm = pq.heatmap(quarter, labels=label, units=shown)
+hm = pq.heatmap(quarter, labels=labels(data.framework, lang), units=shown)
 rp.key("units_scored", int(now.score.notna().sum()))
 rp.key("grade_counts", now.grade.value_counts().to_dict())
 rp.figure(plots.grade_heatmap(hm["grades"], hm["scores"], lang=lang),
@@ -78,10 +69,10 @@ moved = grade_moves(changes, quarter).assign(unit=lambda d: d.unit_id.map(shown)
 rp.key("grade_moved", len(moved))
 rp.key("grade_fell", int((moved.grade_steps_previous < 0).sum()))
 rp.table(moved[["unit", "previous_grade", "grade", "grade_steps_previous", "previous_score", "score", "change_previous",
-                "last_year_grade", "change_last_year"]].rename(columns=heads),
+                "last_year_grade", "change_last_year"]],
          t("较上季度等级变化的单位(等级变化为正表示上升),并与上年同期比较",
            "Units whose grade changed since the last quarter (positive steps = better), with the same quarter of last year"),
-         name="grade_moves", grade_cols=(heads["previous_grade"], heads["grade"], heads["last_year_grade"]))
+         name="grade_moves", grade_cols=("previous_grade", "grade", "last_year_grade"))
 
 # %%
 rp.heading(t("3 本季度预警", "3 Early warnings this quarter"))
@@ -98,7 +89,7 @@ status = quality.submission_status(data.observations, data.framework, data.units
 rp.key("values_missing", int(status.missing.sum()))
 rp.key("values_late", int(status.late.sum()))
 rp.table(status[["lead_department", "period", "indicator", name, "deadline", "expected", "reported", "on_time",
-                 "late", "missing", "missing_units", "late_units"]].rename(columns=heads),
+                 "late", "missing", "missing_units", "late_units"]],
          t("各牵头单位分指标报送情况(未报送、逾期报送的单位)", "Submission status per lead department and indicator (units missing or late)"),
          name="submission_status")
 rp.note(t("季度数值:计数类为本季度合计,比率与评分类为本季度均值,年内累计的存量指标与年度指标取最近一个完整年度的数值。"

@@ -161,6 +161,8 @@ class RunConfig:
                         "03_trend_significance", "04_unit_diagnosis")
     titles: dict = None  # {notebook: {zh: ..., en: ...}}
     batch_notebooks: tuple = ("04_unit_diagnosis",)
+    #: notebooks of a half-yearly (H) and a quarterly (Q) run; a yearly run uses ``notebooks``
+    period_notebooks: dict = None
     diagnosis: DiagnosisConfig = DiagnosisConfig()
     timeouts: dict = None  # {start: s, cell: s}
     parameters: dict = None  # {notebook: {parameter: value}}: extra, checked against the notebook
@@ -176,6 +178,10 @@ class RunConfig:
         if not isinstance(self.publish, bool):
             _fail("publish", f"须为 true 或 false,现为 {self.publish!r}", f"must be true or false, got {self.publish!r}")
         object.__setattr__(self, "titles", dict(self.titles or {}))
+        periods = {"H": ["04_unit_diagnosis"], "Q": ["06_quarterly_monitoring"]} | dict(self.period_notebooks or {})
+        if set(periods) - {"H", "Q"}:
+            _fail("period_notebooks", f"只能有 H 与 Q,现为 {sorted(periods)}", f"only H and Q are allowed, got {sorted(periods)}")
+        object.__setattr__(self, "period_notebooks", {k: list(v) for k, v in periods.items()})
         object.__setattr__(self, "timeouts", {"start": 60, "cell": 600} | dict(self.timeouts or {}))
         object.__setattr__(self, "parameters", dict(self.parameters or {}))
         object.__setattr__(self, "notebooks", tuple(self.notebooks))
@@ -215,6 +221,19 @@ class RunConfig:
                 return [plain(v) for v in value]
             return value
         return plain(asdict(self))
+
+    def notebooks_for(self, period: str) -> list[str]:
+        """The notebooks of a run for ``period``: ``Y`` the yearly set, ``H1``/``H2`` and ``Q1``–``Q4``
+        the configured half-yearly and quarterly ones.
+
+        >>> RunConfig().notebooks_for("H2"), RunConfig().notebooks_for("Q4")
+        (['04_unit_diagnosis'], ['06_quarterly_monitoring'])
+        """
+        if period == "Y":
+            return list(self.notebooks)
+        if period not in ("H1", "H2", "Q1", "Q2", "Q3", "Q4"):
+            _fail("period", f"须为 Y、H1、H2、Q1–Q4 之一,现为 {period!r}", f"must be Y, H1, H2 or Q1–Q4, got {period!r}")
+        return list(self.period_notebooks[period[0]])
 
     def title(self, notebook: str) -> str:
         """The report title of ``notebook`` in the run's language (the notebook name if none is set)."""

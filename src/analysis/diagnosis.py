@@ -23,56 +23,93 @@ class Diagnosis:
     name: str
     type: str
     region: str
-    year: int
-    current: pd.Series  # the unit's row of the index in ``year``: score, rank, n_units, grade ...
-    history: pd.DataFrame  # index, ranks and grade over the years
+    period: str  # "2024" for a year, "2024H1" for a half year
+    period_label: str  # 2024 年 / 2024年上半年
+    current: pd.Series  # the unit's row of the index in the period: score, rank, n_units, grade ...
+    history: pd.DataFrame  # index, ranks and grade over the periods
+    changes: pd.DataFrame  # against the previous period and the same period of last year
     uncertainty: pd.Series | None  # rank interval and grade probabilities, when the run has them
-    comparison: pd.DataFrame  # year, score, series: the unit, its region's mean, all units' mean
-    weakest: pd.DataFrame  # negative list: the leaves with the lowest normalised scores
+    comparison: pd.DataFrame  # when, score, series: the unit, its region's mean, all units' mean
+    weakest: pd.DataFrame  # negative list: the leaves furthest below their peers
     problems: pd.DataFrame  # problem counts by aspect and status (no descriptions)
-    attribution: pd.DataFrame  # change on last year by dimension
+    attribution: pd.DataFrame  # change on the previous period by dimension
     top_leaves: pd.DataFrame  # the five leaves with the largest contributions
-    warnings: pd.DataFrame  # early warnings of the year
+    warnings: pd.DataFrame  # early warnings of the period
     peers: pd.DataFrame  # dimension scores against region and type means
 
 
-def diagnose(data, unit_id: str, year: int, lang: str = "zh") -> Diagnosis:
-    """Everything the diagnosis of ``unit_id`` in ``year`` shows, from the run's inputs."""
-    ix = data.index
+def _period_view(data, year: int, period: str):
+    """The index tables on the period's axis: ``(result, index, when, at)`` where ``at(df)`` cuts a
+    table of the result to the period and ``when`` labels the periods in ``index``."""
+    from .periods import Period
+
+    if period == "Y":
+        result = data.index
+        index = result.index().assign(when=lambda d: d.year.astype(int).astype(str))
+        return result, index, str(year), lambda df: df[df.year == year]
+    if getattr(data, "period_index", None) is None:
+        raise ValueError(f"本次运行没有 {period} 期别的指数 / the run has no index for period {period}")
+    label = str(Period.parse(period, year=year))
+    result = data.period_index.result
+    index = data.period_index.index().assign(when=lambda d: d.period)
+    return result, index, label, lambda df: df[df.period == label]
+
+
+def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y") -> Diagnosis:
+    """Everything the diagnosis of ``unit_id`` shows for ``year`` (``period="Y"``) or one of its
+    half years (``"H1"``, ``"H2"``: from the run's half-yearly index, ``data.period_index``),
+    including the change on the previous period and on the same period of last year."""
+    from .periods import Period
+
+    ix, index, when, at = _period_view(data, year, period)
     names = labels(data.framework, lang)
     info = units_for_year(data.units, year).set_index("unit_id").loc[unit_id]
-    index = ix.index()
-    own = index[index.unit_id == unit_id].sort_values("year")
-    current = own[own.year == year].iloc[0]
+    index = index[index.when <= when]  # labels sort in time order: "2021H2" < "2022H1"
+    own = index[index.unit_id == unit_id].sort_values("when")
+    current = own[own.when == when].iloc[0]
     unc = None
-    if data.uncertainty is not None:
+    if period == "Y" and data.uncertainty is not None:
         ua = data.uncertainty.ranks
         ua = ua[(ua.unit_id == unit_id) & (ua.year == year)]
         unc = ua.iloc[0] if len(ua) and ua.n_runs.iloc[0] > 1 else None
-    region_mean = index[index.region == info["region"]].groupby("year", as_index=False).score.mean()
-    comparison = pd.concat([own[["year", "score"]].assign(series="unit"), region_mean.assign(series="region"),
-                            index.groupby("year", as_index=False).score.mean().assign(series="all")], ignore_index=True)
-    prof = ix.profile
-    weak = prof[(prof.unit_id == unit_id) & (prof.year == year) & (prof.list == "negative")]
-    weak = weak.assign(name=weak.indicator.map(lambda c: names.get(c, c)))[["position", "indicator", "name", "value", "normalised"]]
+    this = Period.parse(when)
+    refs = {"previous": str(this.previous()), "last_year": str(this.same_period_last_year())}
+    if period == "Y":
+        refs = {"previous": str(year - 1)}
+    rows = [{"compared_with": kind, "period": ref, "score_then": got.score.iloc[0], "grade_then": got.grade.iloc[0],
+             "score": current.score, "grade": current.grade, "change": current.score - got.score.iloc[0]}
+            for kind, ref in refs.items() for got in [own[own.when == ref]] if len(got)]
+    changes = pd.DataFrame(rows, columns=["compared_with", "period", "score_then", "grade_then", "score", "grade", "change"])
+    region_mean = index[index.region == info["region"]].groupby("when", as_index=False).score.mean()
+    comparison = pd.concat([own[["when", "score"]].assign(series="unit"), region_mean.assign(series="region"),
+                            index.groupby("when", as_index=False).score.mean().assign(series="all")], ignore_index=True)
+    prof = at(ix.profile)
+    weak = prof[(prof.unit_id == unit_id) & (prof.list == "negative")]
+    weak = weak.assign(name=weak.indicator.map(lambda c: names.get(c, c)))
+    weak = weak[[c for c in ("position", "indicator", "name", "value", "normalised", "peer_mean", "z") if c in weak]]
     probs = data.problems[(data.problems.unit_id == unit_id) & (data.problems.year == year)]
     by_aspect = (probs.assign(aspect_name=probs.aspect.map(lambda c: names.get(c, c)))
                  .groupby(["aspect", "aspect_name", "status"]).size().rename("n").reset_index())
-    att = ix.attribution[(ix.attribution.unit_id == unit_id) & (ix.attribution.year == year)]
+    att = at(ix.attribution)
+    att = att[att.unit_id == unit_id]
     att = att.assign(component_name=att.component.map(lambda c: names.get(c, c)))
     leaves = att[att.kind == "leaf"]
     top = leaves.reindex(leaves.contribution.abs().sort_values(ascending=False).index).head(5)
-    warn = ix.early_warnings[(ix.early_warnings.unit_id == unit_id) & (ix.early_warnings.year == year)]
-    dims = ix.scores[(ix.scores.level == 1) & (ix.scores.year == year)]
+    warn = at(ix.early_warnings)
+    warn = warn[warn.unit_id == unit_id]
+    dims = at(ix.scores[ix.scores.level == 1])
     mine = dims[dims.unit_id == unit_id][["node", "score"]].assign(dimension=lambda d: d.node.map(lambda c: names.get(c, c)))
     peers = (mine.merge(dims[dims.region == info["region"]].groupby("node").score.mean().rename("region_mean"), on="node")
                  .merge(dims[dims.type == info["type"]].groupby("node").score.mean().rename("type_mean"), on="node"))
+    history = own.drop(columns=["period"], errors="ignore").rename(columns={"when": "period"})[["period", "score", "rank", "rank_in_type", "rank_in_region", "grade",
+                                                       "red_line_codes"]]
+    from_col = "from_year" if period == "Y" else "from_period"
     return Diagnosis(
         unit_id=str(unit_id), name=str(info.get(f"name_{lang}", "")), type=str(info["type"]), region=str(info["region"]),
-        year=int(year), current=current,
-        history=own[["year", "score", "rank", "rank_in_type", "rank_in_region", "grade", "red_line_codes"]],
-        uncertainty=unc, comparison=comparison, weakest=weak.reset_index(drop=True), problems=by_aspect,
-        attribution=att[att.kind != "leaf"][["from_year", "component", "component_name", "change", "contribution", "share"]],
+        period=when, period_label=f"{year} 年" if period == "Y" and lang == "zh" else this.label(lang),
+        current=current, history=history.reset_index(drop=True), changes=changes, uncertainty=unc, comparison=comparison,
+        weakest=weak.reset_index(drop=True), problems=by_aspect,
+        attribution=att[att.kind != "leaf"][[from_col, "component", "component_name", "change", "contribution", "share"]],
         top_leaves=top[["component", "component_name", "contribution"]].reset_index(drop=True),
         warnings=warn.reset_index(drop=True), peers=peers[["node", "dimension", "score", "region_mean", "type_mean"]])
 
@@ -90,14 +127,16 @@ def render(rp, d: Diagnosis) -> None:
     t, lang, cur = rp.t, rp.lang, d.current
     who = rp.label(d.unit_id, d.name)
     rp.heading(t("一、总体情况", "1 Overall situation"), level=3)
-    rp.text(t(f"{who}({d.type},{d.region} 片区){d.year} 年综合指数 {cur.score:.1f},"
+    rp.text(t(f"{who}({d.type},{d.region} 片区){d.period_label}综合指数 {cur.score:.1f},"
               f"在 {cur.n_units} 个单位中排第 {cur['rank']} 名,等级 {plots.grade_label(cur.grade, 'zh')}。",
-              f"{who} ({d.type}, region {d.region}): index {cur.score:.1f} in {d.year}, "
+              f"{who} ({d.type}, region {d.region}): index {cur.score:.1f} in {d.period_label}, "
               f"rank {cur['rank']} of {cur.n_units}, grade {plots.grade_label(cur.grade, 'en')}."))
     rp.key("score", cur.score)
     rp.key("rank", cur["rank"])
     rp.key("grade", cur.grade)
-    rp.table(d.history, t("历年综合指数、排名与等级", "Index, ranks and grade over the years"), name="history")
+    rp.table(d.history, t("各期综合指数、排名与等级", "Index, ranks and grade over the periods"), name="history")
+    rp.table(d.changes, t("与上一期及上年同期比较", "Against the previous period and the same period of last year"),
+             name="changes", grade_cols=("grade", "grade_then"))
     if d.uncertainty is not None:
         r = d.uncertainty
         rp.text(t(f"不确定性分析({int(r.n_runs)} 次蒙特卡洛运行,权重、标准化、汇总与缺失值处理方法随机变化):名次中位数 {r.median_rank:.0f},"
@@ -110,7 +149,7 @@ def render(rp, d: Diagnosis) -> None:
         rp.key("rank_p95", r.rank_p95)
     series = {"unit": rp.label(d.unit_id), "region": t(f"{d.region} 片区平均", f"region {d.region} mean"),
               "all": t("全部单位平均", "all units")}
-    rp.figure(plots.trend_plot(d.comparison.assign(series=d.comparison.series.map(series)), group="series", lang=lang,
+    rp.figure(plots.trend_plot(d.comparison.assign(series=d.comparison.series.map(series)), x="when", group="series", lang=lang,
                                ylabel=t("综合指数", "Composite index")),
               t("综合指数与片区、全体平均的比较", "Index against the regional and overall means"))
 
@@ -132,6 +171,6 @@ def render(rp, d: Diagnosis) -> None:
     warn = rp.bilingual(d.warnings)
     rp.key("n_warnings", len(warn))
     rp.table(warn[["period", "kind", "indicator", "value", "previous"] + ([] if rp.publish else ["message"])],
-             t("本年预警事项", "Early warnings this year"), name="warnings")
+             t("本期预警事项", "Early warnings in this period"), name="warnings")
     rp.table(d.peers, t("各维度得分与所在片区、同类单位平均的比较",
                         "Dimension scores against the means of the region and of the same type"), name="peers")

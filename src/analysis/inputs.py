@@ -39,18 +39,23 @@ class Inputs:
     publish: bool = False
     #: what disclosure control did to the inputs (publish mode), one sentence per step
     disclosure: list = field(default_factory=list)
+    #: the index on a half-year or quarter axis (:class:`analysis.periods.PeriodIndex`) for a
+    #: half-yearly or quarterly run, else None
+    period_index: Any = None
 
     @property
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.values.year.unique()) if len(self.values) else []
 
 
-def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True) -> Inputs:
+def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, period_kind: str = "Y") -> Inputs:
     """Build the yearly panel, the index and the uncertainty run from one warehouse read.
 
     ``tables`` is an :class:`analysis.catalog.WarehouseTables`; ``config`` the run config
     (its ``scoring`` section is the effective index config). With ``uncertainty=False`` the
-    Monte Carlo run is skipped (a topic that shows no rank intervals).
+    Monte Carlo run is skipped (a topic that shows no rank intervals). ``period_kind`` ``"H"`` or
+    ``"Q"`` adds the index on that period axis (:func:`analysis.periods.build_period_index`,
+    reference pooled over all periods of the kind).
     """
     from .panel import yearly_values
     from .scoring.build import build_index
@@ -62,12 +67,18 @@ def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True) -> In
     unc = run_uncertainty(values, tables.framework, tables.units, index_config) if uncertainty else None
     from . import __version__
 
-    stamp = json.dumps([tables.content_hash, config.to_dict()["scoring"], uncertainty, __version__], sort_keys=True,
-                       default=str)
+    periods = None
+    if period_kind != "Y":
+        from .periods import build_period_index
+
+        periods = build_period_index(tables.observations, tables.framework, tables.units, period_kind, index_config)
+    stamp = json.dumps([tables.content_hash, config.to_dict()["scoring"], uncertainty, period_kind, __version__],
+                       sort_keys=True, default=str)
     return Inputs(framework=tables.framework, units=tables.units, observations=tables.observations,
                   problems=tables.problems, focal_units=tables.focal_units, provenance=tables.provenance,
                   values=values, index=index, uncertainty=unc, warehouse_hash=tables.content_hash,
-                  data_as_of=tables.data_as_of, run_id=hashlib.sha256(stamp.encode()).hexdigest()[:12])
+                  data_as_of=tables.data_as_of, run_id=hashlib.sha256(stamp.encode()).hexdigest()[:12],
+                  period_index=periods)
 
 
 def check_year(inputs: Inputs, year: int, *, min_coverage: float = 0.5, allow_low_coverage: bool = False) -> str:

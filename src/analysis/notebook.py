@@ -13,7 +13,7 @@ from .config import RunConfig
 
 
 def open_report(notebook: str, *, year: int, config: dict | None = None, inputs: str = "", warehouse: str = "",
-                title: tuple[str, str] | None = None, notice: str = ""):
+                title: tuple[str, str] | None = None, notice: str = "", period: str = "Y"):
     """Theme, config, inputs and the title block of one report.
 
     Returns ``(report, inputs, config)``: an :class:`analysis.report.Report` in the config's
@@ -28,9 +28,14 @@ def open_report(notebook: str, *, year: int, config: dict | None = None, inputs:
 
     cfg = RunConfig.from_dict(config) if config else catalog.read_run_config()
     plots.set_theme()
-    data = catalog.load_inputs(inputs) if inputs else prepare_inputs(catalog.read_warehouse(warehouse or None), cfg)
+    from .periods import Period
+
+    data = catalog.load_inputs(inputs) if inputs else prepare_inputs(
+        catalog.read_warehouse(warehouse or None), cfg, period_kind=period[0] if period != "Y" else "Y")
     rp = Report(lang=cfg.lang, notebook=notebook, publish=cfg.publish)
     heading = rp.t(*title) if title else cfg.title(notebook)
+    if period != "Y":
+        heading = f"{heading} · {Period.parse(period, year=year).label(cfg.lang)}"
     rp.title(heading, year=year, data_as_of=data.data_as_of, authors=cfg.report.authors,
              partners=cfg.report.partners, version=str(cfg.report.version),
              extra={rp.t("数据版本", "Data version"): data.warehouse_hash[:12],

@@ -641,19 +641,18 @@ def _topic_list(year_dir: Path, zh: bool) -> str:
 
 
 def write_site_index(out: str | Path, lang: str = "zh") -> Path:
-    """``reports/index.html``: one row per year that has a ``manifest.json``."""
+    """``reports/index.html``: one row per report set (year, half year, quarter) that has a ``site.json``."""
     out = Path(out)
     zh = lang == "zh"
     rows = []
-    for manifest_path in sorted(out.glob("*/manifest.json"), reverse=True):
-        m = json.loads(manifest_path.read_text(encoding="utf-8"))
-        n = len(m["notebooks"])
-        failed = sum(not r["ok"] for r in m["notebooks"])
+    for summary_path in sorted(out.glob("*/site.json"), reverse=True):
+        m = json.loads(summary_path.read_text(encoding="utf-8"))
+        n, failed = m["n_reports"], m["n_failed"]
         status = (f'<span class="ok">{"全部成功" if zh else "all ok"}</span>' if not failed
                   else f'<span class="failed">{failed} {"失败" if zh else "failed"}</span>')
-        rows.append(f'<tr><td><a href="{manifest_path.parent.name}/index.html">{m["year"]}</a></td>'
-                    f"<td>{n}</td><td>{status}</td><td>{html.escape(m['finished'])}</td></tr>")
-    head = ["年度", "报告数", "状态", "生成时间"] if zh else ["Year", "Reports", "Status", "Generated"]
+        rows.append(f'<tr><td><a href="{summary_path.parent.name}/index.html">{html.escape(m["label"])}</a></td>'
+                    f"<td>{n}</td><td>{status}</td></tr>")
+    head = ["期别", "报告数", "状态"] if zh else ["Period", "Reports", "Status"]
     title = "政治生态分析研判报告" if zh else "Political ecology reports"
     body = (f"<h1>{title}</h1><table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
             + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")

@@ -363,8 +363,13 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
 def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
             only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
             lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
-            publish: bool | None = None, allow_low_coverage: bool = False) -> RunSummary:
-    """Run the yearly job: every configured notebook for ``year`` into ``out/<year>/``.
+            publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y") -> RunSummary:
+    """Run the report set of ``year`` (``period="Y"``) or of one of its half years or quarters
+    (``"H1"``, ``"H2"``, ``"Q1"``–``"Q4"``) into ``out/<year>/`` or ``out/<year><period>/``.
+
+    A yearly run executes ``config.notebooks``, a half-yearly run the diagnoses and a quarterly
+    run the monitoring report (``config.period_notebooks``); the inputs stage then also builds the
+    index on the half-year or quarter axis.
 
     ``config`` is a :class:`RunConfig` or the path of a run config file (default
     ``data/config/run.yaml``); ``lang`` and ``publish`` override it. The inputs stage (one read
@@ -375,14 +380,16 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     parameter set and for a year without data; notebook failures do not raise, they are in
     ``RunSummary.failures``.
     """
-    with output_lock(Path(out).resolve(), str(year)):
-        return _run_year(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage)
+    label = str(year) if period == "Y" else f"{year}{period}"
+    with output_lock(Path(out).resolve(), label):
+        return _run_year(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage,
+                         period)
 
 
 def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
              only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
              lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
-             publish: bool | None = None, allow_low_coverage: bool = False) -> RunSummary:
+             publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y") -> RunSummary:
     """The body of :func:`run_year`, run under the output folder's lock."""
     from .inputs import check_year, prepare_inputs
 
@@ -392,7 +399,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         config = catalog.read_run_config(config)
     cfg = replace(config, lang=lang or config.lang, publish=config.publish if publish is None else bool(publish))
     out = Path(out).resolve()
-    label = str(year)
+    names = cfg.notebooks_for(period)
+    label = str(year) if period == "Y" else f"{year}{period}"
     year_dir = out / label
     nb_dir = Path(cfg.notebooks_dir)
     tables = catalog.read_warehouse(warehouse)
@@ -401,7 +409,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
     wh_info = {"path": tables.path, "content_hash": tables.content_hash, "schema_version": tables.schema_version,
                "framework_hash": content_hash(tables.framework)}
     timeouts = cfg.timeouts
-    footer = (f"analysis {__version__} · {year} · " + ("生成于 " if cfg.lang == "zh" else "generated ")
+    footer = (f"analysis {__version__} · {label} · " + ("生成于 " if cfg.lang == "zh" else "generated ")
               + started.strftime("%Y-%m-%d %H:%M UTC"))
     out.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{label}.partial-", dir=out))
@@ -414,17 +422,18 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
                     shutil.copytree(old, new, dirs_exist_ok=True)
         jobs_spec: list[dict[str, Any]] = []
         checked: list[tuple[Path, dict, dict]] = []
-        for name in _select(list(cfg.notebooks), only):
+        for name in _select(names, only):
             path = nb_dir / f"{name}.ipynb"
             if not path.exists():
                 raise ConfigError(f"找不到笔记本 {path} / notebook not found: {path}")
             checked.append((path, declared_parameters(path), cfg.parameters.get(name, {}) or {}))
         batches = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) \
             if any(p.stem in cfg.batch_notebooks for p, _, _ in checked) else []
-        inputs = prepare_inputs(tables, cfg)
+        inputs = prepare_inputs(tables, cfg, period_kind=period[0] if period != "Y" else "Y",
+                                uncertainty=period == "Y")
         warning = check_year(inputs, int(year), allow_low_coverage=allow_low_coverage)
         inputs_path = catalog.save_inputs(inputs, tmp_dir / ".inputs")  # removed before the folder is published
-        common = {"year": int(year), "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
+        common = {"year": int(year), "period": period, "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
                   "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning}
         for path, declared, overrides in checked:
             name = path.stem
@@ -455,7 +464,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         order = {j["name"]: i for i, j in enumerate(sorted(jobs_spec, key=lambda j: j["name"]))}
         results.sort(key=lambda r: order[r.name])
         manifest = {
-            "year": int(year), "jobs": workers, "lang": cfg.lang, "show_code": show_code, "publish": cfg.publish,
+            "year": int(year), "period": period, "label": label, "jobs": workers, "lang": cfg.lang, "show_code": show_code, "publish": cfg.publish,
             "only": only, "units": units, "analysis_version": __version__, "git_commit": git_commit(),
             "warehouse": wh_info, "framework_version": wh_info["framework_hash"], "inputs_id": inputs.run_id,
             "effective_config": cfg.to_dict(), "packages": package_versions(), "kernel": KERNEL_NAME,
@@ -471,6 +480,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         from .report import write_site_index, write_year_index
 
         write_year_index(tmp_dir, site_manifest(manifest), lang=cfg.lang)
+        (tmp_dir / "site.json").write_text(json.dumps(site_summary(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
             _swap_into_place(audit_dir, audit_final)
@@ -516,6 +526,16 @@ def site_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
     drop = ("ipynb", "json") if manifest.get("publish") else ()
     entries = [{k: v for k, v in n.items() if k not in drop} | timing.get(n["name"], {}) for n in manifest["notebooks"]]
     return manifest | {"notebooks": entries, "started": run.get("started", ""), "finished": run.get("finished", "")}
+
+
+def site_summary(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The line of the site index for one report set (published: no codes, no paths)."""
+    from .periods import Period
+
+    label = manifest.get("label") or str(manifest["year"])
+    return {"label": Period.parse(label).label(manifest.get("lang", "zh")), "year": manifest["year"],
+            "period": manifest.get("period", "Y"), "n_reports": len(manifest["notebooks"]),
+            "n_failed": sum(not n["ok"] for n in manifest["notebooks"])}
 
 
 def _manifest_entry(r: NotebookResult, year_dir: Path, audit_dir: Path) -> dict[str, Any]:
