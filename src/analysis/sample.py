@@ -99,15 +99,15 @@ class SampleData:
     problems: pd.DataFrame
     latent: pd.DataFrame  # unit_id, year, q — the truth the analyses should recover
     inspection_rounds: pd.DataFrame | None = None
-    status_history: pd.DataFrame | None = None
+    problem_status_history: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"units": self.units, "focal_units": self.focal_units,
                "observations": self.observations, "problems": self.problems}
         if self.inspection_rounds is not None:
             out["inspection_rounds"] = self.inspection_rounds
-        if self.status_history is not None:
-            out["problem_status_history"] = self.status_history
+        if self.problem_status_history is not None:
+            out["problem_status_history"] = self.problem_status_history
         return out
 
 
