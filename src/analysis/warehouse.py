@@ -175,13 +175,25 @@ class Warehouse:
     def focal_units(self) -> pd.DataFrame:
         return self.table("focal_units")
 
+    def _has_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                     [name]).fetchone()[0])
+
     def status_history(self) -> pd.DataFrame:
-        """Every recorded status change of a problem (``problem_status_history``)."""
+        """Every recorded status change of a problem (``problem_status_history``); empty for a
+        version-1 warehouse opened read-only (not migrated)."""
+        if not self._has_table("problem_status_history"):
+            return pd.DataFrame(columns=["problem_id", "status", "status_on", "round_id", "note", "recorded_at",
+                                         "recorded_from"])
         h = self.table("problem_status_history")
         h["status_on"] = pd.to_datetime(h.status_on)
         return h
 
     def inspection_rounds(self) -> pd.DataFrame:
+        """The inspection rounds (``inspection_rounds``); empty for an unmigrated version-1 warehouse."""
+        if not self._has_table("inspection_rounds"):
+            return pd.DataFrame(columns=["round_id", "year", "name_zh", "name_en", "kind", "rechecks", "start_on",
+                                         "end_on"])
         r = self.table("inspection_rounds")
         for c in ("start_on", "end_on"):
             r[c] = pd.to_datetime(r[c])
