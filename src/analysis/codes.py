@@ -114,10 +114,10 @@ def normalise(values: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
     """
     table = code_list(name).lookup()
     empty = values.isna() | (values.astype(str).str.strip() == "")
-    mapped = values.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else table.get(_key(v)))
-    bad = ~empty & mapped.isna()
-    out = mapped.where(~bad, values).where(~empty, None)
-    return out.astype(object), bad
+    mapped = [None if e else table.get(_key(v)) for v, e in zip(values, empty)]
+    bad = pd.Series([not e and m is None for m, e in zip(mapped, empty)], index=values.index)
+    out = [v if b else m for v, m, b in zip(values, mapped, bad)]
+    return pd.Series(out, index=values.index, dtype=object, name=values.name), bad
 
 
 def label(name: str, code, lang: str = "zh") -> str:
