@@ -820,6 +820,10 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
       ``n_verified``, the earlier findings it has a history row for, and
       ``n_verified_rectified``, those whose status recorded in this round is rectified.
 
+    Only the history of ``problems`` counts (a re-check's verifications of problems outside
+    the subset are not counted); every round of ``rounds`` gets a row (filter it to the years
+    shown), plus any round named by ``problems`` but missing from ``rounds``.
+
     Returns ``[*by, round_id, year, name_zh, name_en, kind, rechecks, n_found, n_rectified,
     rectification_rate, n_on_time, on_time_rate, n_overdue, overdue_rate, n_recurred,
     recurrence_rate, n_reopened, n_verified, n_verified_rectified, reason]`` in round order.
@@ -850,7 +854,7 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
     cur["_rect"] = rect
     cur["_on_time"] = rect & deadline.notna() & (cur.rectified_on <= deadline)
     cur["_overdue"] = deadline.notna() & (deadline < as_of) & ~rect
-    h = _sorted_history(history, as_of)
+    h = _sorted_history(history[history.problem_id.isin(problems.problem_id)], as_of)
     own = problems.set_index("problem_id").round_id
     h["own_round"] = h.problem_id.map(own)
     checks = h[h.round_id.notna() & (h.round_id != h.own_round)].groupby(["round_id", "problem_id"]).tail(1)

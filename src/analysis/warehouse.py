@@ -207,7 +207,9 @@ class Warehouse:
         h = hashlib.sha256()
         for name in DATA_TABLES:
             h.update(name.encode())
-            h.update(self.table(name).to_csv(index=False).encode("utf-8"))
+            # when and from which file a history row was loaded is bookkeeping, not content
+            table = self.table(name).drop(columns=["recorded_at", "recorded_from"], errors="ignore")
+            h.update(table.to_csv(index=False).encode("utf-8"))
         return h.hexdigest()
 
     def counts(self) -> dict[str, int]:
