@@ -837,7 +837,7 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
     the subset are not counted); every round of ``rounds`` gets a row (filter it to the years
     shown), plus any round named by ``problems`` but missing from ``rounds``.
 
-    Returns ``[*by, round_id, year, name_zh, name_en, kind, rechecks, n_found, n_rectified,
+    Returns ``[*by, round_id, year, round_name_zh, round_name_en, kind, rechecks, n_found, n_rectified,
     rectification_rate, n_on_time, on_time_rate, n_overdue, overdue_rate, n_recurred,
     recurrence_rate, n_reopened, n_verified, n_verified_rectified, reason]`` in round order.
 
@@ -883,8 +883,8 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
             if by:
                 ch = ch[ch.problem_id.isin(cur.loc[(cur[by] == list(key)).all(axis=1), "problem_id"])]
             n = len(g)
-            row = {**dict(zip(by, key)), "round_id": r.round_id, "year": int(r.year), "name_zh": r.name_zh,
-                   "name_en": r.name_en, "kind": r.kind, "rechecks": r.rechecks, "n_found": n,
+            row = {**dict(zip(by, key)), "round_id": r.round_id, "year": int(r.year), "round_name_zh": r.name_zh,
+                   "round_name_en": r.name_en, "kind": r.kind, "rechecks": r.rechecks, "n_found": n,
                    "n_rectified": int(g._rect.sum()), "n_on_time": int(g._on_time.sum()),
                    "n_overdue": int(g._overdue.sum()), "n_recurred": int(g._recurred.sum()),
                    "n_reopened": int(g.reopened.sum()), "n_verified": int(ch.problem_id.nunique()),
@@ -895,7 +895,7 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
             row["reason"] = "" if n else ("本轮为回头看,无新发现问题 / re-check round without new findings"
                                           if r.kind == "recheck" else "本轮没有问题记录 / no findings in this round")
             rows.append(row)
-    cols = [*by, "round_id", "year", "name_zh", "name_en", "kind", "rechecks", "n_found", "n_rectified",
+    cols = [*by, "round_id", "year", "round_name_zh", "round_name_en", "kind", "rechecks", "n_found", "n_rectified",
             "rectification_rate", "n_on_time", "on_time_rate", "n_overdue", "overdue_rate", "n_recurred",
             "recurrence_rate", "n_reopened", "n_verified", "n_verified_rectified", "reason"]
     return pd.DataFrame(rows, columns=cols)
