@@ -270,7 +270,8 @@ def test_round_summary_hand_counts():
     # rectified again 04-10 (after the deadline: late); C rectifying, deadline passed -> overdue
     r1 = s.loc["R1"]
     assert (r1.n_found, r1.n_rectified, r1.n_on_time, r1.n_overdue, r1.n_recurred, r1.n_reopened) == (3, 2, 1, 1, 0, 1)
-    assert r1.rectification_rate == pytest.approx(2 / 3) and r1.on_time_rate == pytest.approx(1 / 3)
+    assert r1.rectification_rate == pytest.approx(2 / 3)
+    assert r1.on_time_rate == pytest.approx(1 / 2) and r1.on_time_share == pytest.approx(1 / 3)  # A of {A, B}; A of 3
     # RH verifies A (rectified), B (set back: rectifying), C (rectifying): 3 verified, 1 confirmed
     rh = s.loc["RH"]
     assert (rh.n_found, rh.n_verified, rh.n_verified_rectified, rh.rechecks) == (0, 3, 1, "R1")

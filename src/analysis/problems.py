@@ -823,8 +823,9 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
     ``as_of`` from the history (:func:`status_as_of`):
 
     - ``n_found``; ``n_rectified`` (rectified by ``as_of``), ``rectification_rate = n_rectified / n_found``;
-    - ``n_on_time``: rectified on or before the deadline, ``on_time_rate = n_on_time / n_found``
-      (rectified on time as a share of all findings, the figure a round is evaluated by);
+    - ``n_on_time``: rectified on or before the deadline; ``on_time_rate = n_on_time / n_rectified``
+      (as in :func:`rectification`) and ``on_time_share = n_on_time / n_found`` (rectified on
+      time as a share of all findings, the figure a round is evaluated by);
     - ``n_overdue``: deadline before ``as_of`` and not rectified, ``overdue_rate = n_overdue / n_found``;
     - ``n_recurred``: the same unit and category was already found in an earlier round
       (rounds ordered by year, start, end), ``recurrence_rate = n_recurred / n_found``;
@@ -838,7 +839,7 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
     shown), plus any round named by ``problems`` but missing from ``rounds``.
 
     Returns ``[*by, round_id, year, round_name_zh, round_name_en, kind, rechecks, n_found, n_rectified,
-    rectification_rate, n_on_time, on_time_rate, n_overdue, overdue_rate, n_recurred,
+    rectification_rate, n_on_time, on_time_rate, on_time_share, n_overdue, overdue_rate, n_recurred,
     recurrence_rate, n_reopened, n_verified, n_verified_rectified, reason]`` in round order.
 
     >>> p = pd.DataFrame({"problem_id": ["A", "B", "C"], "unit_id": ["U1", "U2", "U1"],
@@ -889,15 +890,16 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
                    "n_overdue": int(g._overdue.sum()), "n_recurred": int(g._recurred.sum()),
                    "n_reopened": int(g.reopened.sum()), "n_verified": int(ch.problem_id.nunique()),
                    "n_verified_rectified": int((ch.status == "rectified").sum())}
-            for rate, num in (("rectification_rate", "n_rectified"), ("on_time_rate", "n_on_time"),
+            for rate, num in (("rectification_rate", "n_rectified"), ("on_time_share", "n_on_time"),
                               ("overdue_rate", "n_overdue"), ("recurrence_rate", "n_recurred")):
                 row[rate] = row[num] / n if n else math.nan
+            row["on_time_rate"] = row["n_on_time"] / row["n_rectified"] if row["n_rectified"] else math.nan
             row["reason"] = "" if n else ("本轮为回头看,无新发现问题 / re-check round without new findings"
                                           if r.kind == "recheck" else "本轮没有问题记录 / no findings in this round")
             rows.append(row)
     cols = [*by, "round_id", "year", "round_name_zh", "round_name_en", "kind", "rechecks", "n_found", "n_rectified",
-            "rectification_rate", "n_on_time", "on_time_rate", "n_overdue", "overdue_rate", "n_recurred",
-            "recurrence_rate", "n_reopened", "n_verified", "n_verified_rectified", "reason"]
+            "rectification_rate", "n_on_time", "on_time_rate", "on_time_share", "n_overdue", "overdue_rate",
+            "n_recurred", "recurrence_rate", "n_reopened", "n_verified", "n_verified_rectified", "reason"]
     return pd.DataFrame(rows, columns=cols)
 
 
