@@ -113,7 +113,8 @@ def test_reingest_same_file_is_a_noop(small_city, tmp_path):
         snapshot = wh.content_hash(), wh.counts()
         second = ingest(paths, wh)
         assert (wh.content_hash(), wh.counts()) == snapshot
-    assert len(first.loaded) == 4 and second.loaded == [] and len(second.skipped) == 4
+    # six files: units, focal units, observations, inspection rounds, problems, status history
+    assert len(first.loaded) == 6 and second.loaded == [] and len(second.skipped) == 6
 
 
 def test_conflicting_value_needs_replace_and_keeps_history(small_city, tmp_path):
@@ -141,9 +142,11 @@ def test_provenance_records_file_hash_rows_and_command(small_city, tmp_path):
     with Warehouse(tmp_path / "w.duckdb") as wh:
         ingest(paths, wh, command="analysis ingest test")
         prov = wh.provenance()
-    assert list(prov.table_name) == ["units", "focal_units", "observations", "problems"]
+    assert list(prov.table_name) == ["units", "focal_units", "observations", "inspection_rounds", "problems",
+                                     "problem_status_history"]
     assert prov.rows.tolist() == [len(small_city.units), len(small_city.focal_units),
-                                  len(small_city.observations), len(small_city.problems)]
+                                  len(small_city.observations), len(small_city.inspection_rounds),
+                                  len(small_city.problems), len(small_city.problem_status_history)]
     assert prov.sha256.str.len().eq(64).all() and (prov.command == "analysis ingest test").all()
 
 

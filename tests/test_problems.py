@@ -198,7 +198,7 @@ def test_keyword_frequencies_hand_counts():
 def test_rising_keywords_against_fisher():
     df = _text_list()
     f = pr.keyword_frequencies(df, by=["year"], lexicon=LEX, k=1)
-    r = pr.rising_keywords(f, df, 2023, by=[], top_n=None).set_index("term")
+    r = pr.rising_keywords(f, df, 2023, by=[], top_n=None, direction=None).set_index("term")
     row = r.loc["违规吃喝"]
     # 2023: 2 of 2 problems; 2022: 1 of 4 -> change 1 − .25 = .75
     assert (row.n_docs, row.docs, row.n_docs_prev, row.docs_prev) == (2, 2, 1, 4)
@@ -210,6 +210,26 @@ def test_rising_keywords_against_fisher():
     assert r.index[0] == "违规吃喝"  # the largest rise comes first
     assert r.loc["形式主义", "change"] == pytest.approx(0 - 0.75)
 
+
+
+def test_rising_keywords_lists_only_rising_terms():
+    """Issue 17 regression: the table "较上年上升最多的关键词" listed 形式主义 with change −0.75."""
+    df = _text_list()
+    f = pr.keyword_frequencies(df, by=["year"], lexicon=LEX, k=1)
+    rising = pr.rising_keywords(f, df, 2023, by=[], top_n=5)
+    # hand shares (from the texts above): 违规吃喝 1/4 → 2/2 (+0.75); 形式主义 3/4 → 0/2 (−0.75);
+    # 突出 2/4 → 0/2 (−0.5); every 2022-only term falls, the 2023-only ones rise
+    assert (rising.change > 0).all() and "形式主义" not in set(rising.term) and "突出" not in set(rising.term)
+    assert rising.term.iloc[0] == "违规吃喝" and rising.change.iloc[0] == pytest.approx(0.75)
+    falling = pr.rising_keywords(f, df, 2023, by=[], top_n=None, direction="falling")
+    assert (falling.change < 0).all() and falling.change.iloc[0] == pytest.approx(-0.75)
+    assert "形式主义" in set(falling.term) and "违规吃喝" not in set(falling.term)
+    # nothing rose: an empty table (the report then says so) rather than falling words
+    only_fall = df[~df.description.str.contains("吃喝|宴请")]
+    f2 = pr.keyword_frequencies(only_fall, by=["year"], lexicon=LEX, k=1)
+    assert pr.rising_keywords(f2, only_fall, 2023, by=[], top_n=5).empty
+    with pytest.raises(ValueError, match="direction"):
+        pr.rising_keywords(f, df, 2023, by=[], direction="up")
 
 def test_index_link_spearman_hand_and_scipy():
     # six units, D6 problem counts 0..5 (no ties) against D6 scores

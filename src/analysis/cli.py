@@ -74,16 +74,22 @@ def sample(warehouse, out, n_units, n_years, first_year, seed, no_ingest):
 @click.option("--year", type=int, required=True)
 @WAREHOUSE
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/templates"), show_default=True)
-def template(year, warehouse, out):
+@click.option("--problems", is_flag=True,
+              help="生成问题清单采集表(每个来源部门一张工作表)/ write the problem-list collection workbook")
+def template(year, warehouse, out, problems):
     """为每个牵头部门生成 Excel 采集模板 / write one collection template per lead department."""
-    from .template import write_templates
+    from .template import write_problem_template, write_templates
     from .warehouse import Warehouse
 
     try:
         with Warehouse(warehouse, read_only=True) as wh:
             fw, units = wh.framework(), wh.units()
+            rounds = wh.inspection_rounds() if problems else None
     except AnalysisError as e:
         _fail(e)
+    if problems:
+        click.echo(str(write_problem_template(units, year, out, rounds)))
+        return
     for p in write_templates(fw, units, year, out):
         click.echo(str(p))
 

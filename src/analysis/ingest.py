@@ -34,16 +34,19 @@ import pandas as pd
 import pandera.pandas as pa
 from tqdm import tqdm
 
+from . import codes
 from . import framework as fwmod
 from .errors import InputError, Issue
+from .problems import HISTORY_COLUMNS, current_status
 from .warehouse import KEYS, Warehouse
 
 YEAR_RANGE = (2000, 2100)
 PERIODS = ["Q1", "Q2", "Q3", "Q4", "Y"]
 UNIT_TYPES = ["county", "department", "enterprise", "college", "township", "school", "hospital", "other"]
-PROBLEM_SOURCES = ["inspection", "audit", "petition", "organisation", "discipline", "supervision", "other"]
-SEVERITIES = ["low", "medium", "high"]
-STATUSES = ["open", "rectifying", "rectified"]
+PROBLEM_SOURCES = list(codes.code_list("source").codes)
+SEVERITIES = list(codes.code_list("severity").codes)
+STATUSES = list(codes.code_list("status").codes)
+ROUND_KINDS = list(codes.code_list("round_kind").codes)
 INSTRUCTION_SHEETS = {"填报说明", "说明", "instructions", "readme"}
 
 ALIASES = {
@@ -54,6 +57,8 @@ ALIASES = {
     "问题来源": "source", "方面": "aspect", "问题类别": "category", "问题描述": "description",
     "严重程度": "severity", "整改状态": "status", "整改时限": "deadline", "完成日期": "rectified_on",
     "审核保留": "kept", "已反馈": "fed_back", "原因": "reason",
+    "巡察轮次": "round_id", "轮次代码": "round_id", "状态日期": "status_on", "整改情况": "note", "轮次名称": "name_zh",
+    "英文轮次名称": "name_en", "轮次类型": "kind", "复查轮次": "rechecks", "开始日期": "start_on", "结束日期": "end_on",
 }
 COLUMNS = {
     "observations": ["unit_id", "year", "period", "indicator", "value", "source", "note"],
@@ -61,10 +66,16 @@ COLUMNS = {
               "valid_from", "valid_to", "successor_id"],
     "focal_units": ["unit_id", "year", "reason"],
     "problems": ["problem_id", "unit_id", "year", "source", "aspect", "category", "description", "severity",
-                 "status", "deadline", "rectified_on", "kept", "fed_back"],
+                 "status", "deadline", "rectified_on", "kept", "fed_back", "round_id", "status_on"],
+    "problem_status_history": ["problem_id", "status", "status_on", "round_id", "note"],
+    "inspection_rounds": ["round_id", "year", "name_zh", "name_en", "kind", "rechecks", "start_on", "end_on"],
 }
+#: Columns a problem file may carry beyond the stored ones: ``note`` goes to the status history,
+#: ``name_zh`` (the unit's name, for the filler's eye) is read and dropped.
+PROBLEM_EXTRA = ["note", "name_zh"]
 _CANONICAL = {c for cols in COLUMNS.values() for c in cols}
-ORDER = ["units", "focal_units", "observations", "problems"]  # units first: others refer to them
+# units first: others refer to them; rounds before the problems they group, problems before their history
+ORDER = ["units", "focal_units", "observations", "inspection_rounds", "problems", "problem_status_history"]
 
 
 def _schemas() -> dict[str, pa.DataFrameSchema]:
@@ -91,16 +102,36 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
         }, unique=KEYS["focal_units"], coerce=True, report_duplicates="exclude_first"),
         "problems": pa.DataFrameSchema({
             "problem_id": pa.Column(**text), "unit_id": pa.Column(**text), "year": year,
-            "source": pa.Column(str, pa.Check.isin(PROBLEM_SOURCES), nullable=False),
-            "aspect": pa.Column(**opt_text), "category": pa.Column(**text), "description": pa.Column(**opt_text),
-            "severity": pa.Column(str, pa.Check.isin(SEVERITIES), nullable=True, required=False),
-            "status": pa.Column(str, pa.Check.isin(STATUSES), nullable=False),
+            "source": pa.Column(str, _code_check("source"), nullable=False),
+            "aspect": pa.Column(str, _code_check("aspect"), nullable=True, required=False),
+            "category": pa.Column(**text), "description": pa.Column(**opt_text),
+            "severity": pa.Column(str, _code_check("severity"), nullable=True, required=False),
+            "status": pa.Column(str, _code_check("status"), nullable=False),
             "deadline": pa.Column("datetime64[ns]", nullable=True, required=False),
             "rectified_on": pa.Column("datetime64[ns]", nullable=True, required=False),
             "kept": pa.Column("boolean", nullable=True, required=False),
             "fed_back": pa.Column("boolean", nullable=True, required=False),
+            "round_id": pa.Column(**opt_text), "status_on": pa.Column("datetime64[ns]", nullable=True, required=False),
+            "note": pa.Column(**opt_text), "name_zh": pa.Column(**opt_text),
         }, unique=KEYS["problems"], coerce=True, report_duplicates="exclude_first"),
+        "problem_status_history": pa.DataFrameSchema({
+            "problem_id": pa.Column(**text), "status": pa.Column(str, _code_check("status"), nullable=False),
+            "status_on": pa.Column("datetime64[ns]", nullable=False),
+            "round_id": pa.Column(**opt_text), "note": pa.Column(**opt_text),
+        }, unique=KEYS["problem_status_history"], coerce=True, report_duplicates="exclude_first"),
+        "inspection_rounds": pa.DataFrameSchema({
+            "round_id": pa.Column(**text), "year": year, "name_zh": pa.Column(**opt_text),
+            "name_en": pa.Column(**opt_text), "kind": pa.Column(str, _code_check("round_kind"), nullable=False),
+            "rechecks": pa.Column(**opt_text),
+            "start_on": pa.Column("datetime64[ns]", nullable=True, required=False),
+            "end_on": pa.Column("datetime64[ns]", nullable=True, required=False),
+        }, unique=KEYS["inspection_rounds"], coerce=True, report_duplicates="exclude_first"),
     }
+
+
+def _code_check(name: str) -> pa.Check:
+    """Membership in a code list (values were mapped to canonical codes by :func:`_typed`)."""
+    return pa.Check.isin(list(codes.code_list(name).codes), error=f"code_list:{name}")
 
 
 def _reason(check: str) -> tuple[str, str]:
@@ -117,6 +148,11 @@ def _reason(check: str) -> tuple[str, str]:
         if kind.startswith("bool"):
             return "应为 是/否(true/false)", "must be yes/no (true/false)"
         return f"类型不符 {kind}", f"wrong type, expected {kind}"
+    if check.startswith("code_list:"):
+        cl = codes.code_list(check.split(":", 1)[1])
+        allowed = "、".join(cl.accepted())
+        return (f"取值不在允许范围内:不是有效的{cl.name_zh},可填 {allowed}",
+                f"value not allowed: not a valid {cl.name} code; use one of {allowed}")
     if check.startswith("isin"):
         allowed = check[check.index("(") + 1:-1]
         return f"取值不在允许范围 {allowed} 内", f"value not allowed; expected one of {allowed}"
@@ -236,7 +272,7 @@ def _read_xlsx(path: Path) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
             continue
         grid = [[c for c in row] for row in ws.iter_rows(values_only=True)]
         header_row = next((i for i, row in enumerate(grid[:15])
-                           if any(_canonical_header(v) in ("unit_id", "problem_id") for v in row)), None)
+                           if any(_canonical_header(v) in ("unit_id", "problem_id", "round_id") for v in row)), None)
         if header_row is None:
             if any(any(_norm(v) for v in row) for row in grid):
                 issues.append(Issue(str(path), "找不到表头行(应包含“单位代码 unit_id”或“问题编号 problem_id”)",
@@ -302,8 +338,12 @@ def read_file(path: str | Path, framework: pd.DataFrame) -> list[Batch]:
                                 f"unsupported file type {suffix or '(none)'}; use CSV, XLSX or Parquet")])
     codes = set(fwmod.leaves(framework).code) | set(fwmod.leaves(framework, "red_line").code)
     batches, issues = [], []
+    filled = [f for _, f, _ in sheets if not f.empty]
     for sheet, frame, rows in sheets:
         if frame.empty:
+            # a department sheet of the problem workbook left empty: nothing to report from it
+            if filled and _problem_sheet(frame):
+                continue
             issues.append(Issue(str(path), "没有数据行", "no data rows", sheet=sheet))
             continue
         batch = _classify(str(path), sheet, frame, rows, codes, framework, issues)
@@ -325,8 +365,13 @@ def _classify(file, sheet, frame, rows, codes, framework, issues) -> Batch | Non
         issues.append(Issue(file, f"表头重复:{dup}", f"duplicated header(s): {dup}", row=int(rows[0]) - 1, sheet=sheet))
         return None
     wide = [c for c in original if _indicator_code(c, codes)]
-    if "problem_id" in cols:
+    if {"problem_id", "status", "status_on"} <= cols and "unit_id" not in cols:
+        table = "problem_status_history"
+    elif "problem_id" in cols:
         table = "problems"
+        frame = _source_from_sheet(frame, sheet)
+    elif "round_id" in cols and "kind" in cols:
+        table = "inspection_rounds"
     elif {"name_zh", "type", "region"} <= cols:
         table = "units"
     elif {"indicator", "value"} & cols:
@@ -342,7 +387,7 @@ def _classify(file, sheet, frame, rows, codes, framework, issues) -> Batch | Non
                             f"cannot tell which table this is; headers are {original} (see docs/data-model.md)",
                             sheet=sheet))
         return None
-    expected = COLUMNS[table]
+    expected = COLUMNS[table] + (PROBLEM_EXTRA if table == "problems" else [])
     unknown = [o for o, c in zip(original, frame.columns) if c not in expected] if table != "observations" or not wide else []
     for name in unknown:
         issues.append(Issue(file, "未知列名(请检查拼写,参见 docs/data-model.md)",
@@ -350,6 +395,24 @@ def _classify(file, sheet, frame, rows, codes, framework, issues) -> Batch | Non
                             row=int(rows[0]) - 1 if len(rows) else None, column=str(name), sheet=sheet))
     frame = frame[[c for c in frame.columns if c in expected]]
     return Batch(file, table, frame.reset_index(drop=True), np.asarray(rows), sheet)
+
+
+def _problem_sheet(frame: pd.DataFrame) -> bool:
+    return any(_canonical_header(c) in ("problem_id", "round_id") for c in frame.columns)
+
+
+def _source_from_sheet(frame: pd.DataFrame, sheet: str | None) -> pd.DataFrame:
+    """A sheet of the problem collection workbook is named after its source department (巡察,
+    审计, ...): its rows get that source unless they name one themselves."""
+    source = codes.canonical("source", sheet) if sheet else None
+    if source is None:
+        return frame
+    frame = frame.copy()
+    if "source" not in frame.columns:
+        frame["source"] = source
+    else:
+        frame["source"] = frame.source.where(frame.source.astype(str).str.strip() != "", source)
+    return frame
 
 
 def _melt_template(frame: pd.DataFrame, original: list, codes: set[str], framework) -> pd.DataFrame:
@@ -386,6 +449,9 @@ def _typed(batch: Batch, issues: list[Issue]) -> pd.DataFrame | None:
             frame[col] = frame[col].map(lambda v: None if v is None else
                                         {"true": True, "1": True, "是": True, "false": False, "0": False,
                                          "否": False}.get(str(v).lower(), v))
+    for col, name in codes.CODED_COLUMNS.items():  # 巡察 / inspection ... → the canonical code
+        if col in frame.columns and batch.table in ("problems", "problem_status_history", "inspection_rounds"):
+            frame[col] = codes.normalise(frame[col], name)[0]
     schema = _schemas()[batch.table]
     try:
         return schema.validate(frame, lazy=True)
@@ -461,6 +527,45 @@ def _check_references(batch: Batch, df: pd.DataFrame, fw: pd.DataFrame, known_un
                                       pos, "rectified_on", df.rectified_on.iloc[pos]))
 
 
+def _check_problem_references(batch: Batch, df: pd.DataFrame, known: dict[str, set], issues: list[Issue]) -> None:
+    """Rounds named by problems and history rows must be defined (in the warehouse or the same
+    batch); history rows must refer to known problems; a re-check round must re-check a known round."""
+    if batch.table == "inspection_rounds":
+        known["rounds"] |= set(df.round_id)
+        bad = df.rechecks.notna() & ~df.rechecks.isin(known["rounds"])
+        for pos in np.flatnonzero(bad.to_numpy()):
+            issues.append(batch.issue("复查轮次不存在(请先登记被复查的巡察轮次)",
+                                      "rechecks names an unknown round (register that round first)",
+                                      pos, "rechecks", df.rechecks.iloc[pos]))
+        return
+    if batch.table == "problems":
+        known["problems"] |= set(df.problem_id)
+    if batch.table == "problem_status_history":
+        for pos in np.flatnonzero(~df.problem_id.isin(known["problems"]).to_numpy()):
+            issues.append(batch.issue("问题编号不存在(请先导入问题清单)", "unknown problem_id (load the problem list first)",
+                                      pos, "problem_id", df.problem_id.iloc[pos]))
+    if "round_id" in df.columns:
+        bad = df.round_id.notna() & ~df.round_id.isin(known["rounds"])
+        for pos in np.flatnonzero(bad.to_numpy()):
+            issues.append(batch.issue("巡察轮次未登记(请在“巡察轮次”工作表中登记)",
+                                      "unknown inspection round (register it in the rounds sheet)",
+                                      pos, "round_id", df.round_id.iloc[pos]))
+
+
+def _history_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The status a problem row reports, as a history row: dated by ``status_on``, else by the
+    completion date of a rectified problem, else by the end of the problem's year (the date
+    a yearly list is collected)."""
+    year_end = pd.to_datetime(df.year.astype(int).astype(str) + "-12-31")
+    date = df.status_on if "status_on" in df.columns else pd.Series(pd.NaT, index=df.index)
+    if "rectified_on" in df.columns:
+        date = date.fillna(df.rectified_on.where(df.status == "rectified"))
+    out = pd.DataFrame({"problem_id": df.problem_id, "status": df.status, "status_on": date.fillna(year_end)})
+    out["round_id"] = df.round_id if "round_id" in df.columns else None
+    out["note"] = df.note if "note" in df.columns else None
+    return out
+
+
 def _check_conflicts(wh: Warehouse, batch: Batch, df: pd.DataFrame, replace: bool,
                      issues: list[Issue]) -> pd.DataFrame:
     """Rows whose key is stored with a different value; an error unless ``replace``."""
@@ -520,6 +625,7 @@ def _ingest(wh: Warehouse, paths: list[Path], replace: bool, framework, command:
             issues.extend(e.issues)
     batches.sort(key=lambda b: ORDER.index(b.table))
     known_units = set(wh.con.execute("SELECT DISTINCT unit_id FROM units").df().unit_id)
+    known = {"rounds": set(wh.inspection_rounds().round_id), "problems": set(wh.problems().problem_id)}
     typed: list[tuple[Batch, pd.DataFrame, pd.DataFrame]] = []
     for batch in batches:
         df = _typed(batch, issues)
@@ -528,12 +634,14 @@ def _ingest(wh: Warehouse, paths: list[Path], replace: bool, framework, command:
         if batch.table == "units":
             known_units |= set(df.unit_id)
         _check_references(batch, df, fw, known_units, issues)
+        _check_problem_references(batch, df, known, issues)
         clash = _check_conflicts(wh, batch, df, replace, issues)
         typed.append((batch, df, clash))
     if issues:
         raise InputError(issues)
 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
+    touched: set[str] = set()
     wh.con.execute("BEGIN TRANSACTION")
     try:
         if fw_source is not None:
@@ -546,11 +654,24 @@ def _ingest(wh: Warehouse, paths: list[Path], replace: bool, framework, command:
                     "JOIN _clash c USING (unit_id, year, period, indicator)", [now, batch.file])
                 wh.con.unregister("_clash")
                 report.replaced += len(clash)
-            _upsert(wh, batch.table, df)
+            if batch.table in ("problems", "problem_status_history"):
+                hist = _history_rows(df) if batch.table == "problems" else df.reindex(columns=HISTORY_COLUMNS)
+                hist = hist.assign(recorded_at=now, recorded_from=batch.file + (f"#{batch.sheet}" if batch.sheet else ""))
+                touched |= set(hist.problem_id)
+            if batch.table == "problems":
+                _upsert(wh, batch.table, df)
+                wh.upsert_keyed("problem_status_history", hist.drop_duplicates(KEYS["problem_status_history"], keep="last"))
+            elif batch.table in ("problem_status_history", "inspection_rounds"):
+                wh.upsert_keyed(batch.table, hist if batch.table == "problem_status_history"
+                                else df.reindex(columns=COLUMNS[batch.table]))
+            else:
+                _upsert(wh, batch.table, df)
             wh.con.execute("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
                            [batch.file + (f"#{batch.sheet}" if batch.sheet else ""), batch.sha256, batch.table,
                             len(df), now, command])
             report.loaded.append({"file": batch.file, "sheet": batch.sheet, "table": batch.table, "rows": len(df)})
+        if touched:  # the current status of every problem whose history changed is derived anew
+            wh.set_problem_status(current_status(wh.history_of(touched)))
         wh.con.execute("COMMIT")
     except Exception:
         wh.con.execute("ROLLBACK")

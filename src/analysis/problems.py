@@ -511,8 +511,12 @@ def keyword_frequencies(problems: pd.DataFrame, by=("category", "year"), lexicon
 
 
 def rising_keywords(freq: pd.DataFrame, problems: pd.DataFrame, year: int, by=("category",),
-                    top_n: int | None = 10, alpha: float = 0.05) -> pd.DataFrame:
+                    top_n: int | None = 10, alpha: float = 0.05, direction: str | None = "rising") -> pd.DataFrame:
     """Keywords whose document share rose most from ``year − 1`` to ``year``.
+
+    ``direction="rising"`` (default) keeps only terms whose share rose (``change > 0``), largest
+    rise first, so a table titled "rose most" never lists a falling term; ``"falling"`` keeps
+    the terms whose share fell, largest fall first; ``None`` keeps every term, largest rise first.
 
     ``freq`` is :func:`keyword_frequencies` output grouped by ``[*by, "year"]``; ``problems``
     gives the group sizes (so a term absent in one year counts as 0 of that year's problems).
@@ -557,7 +561,14 @@ def rising_keywords(freq: pd.DataFrame, problems: pd.DataFrame, year: int, by=("
     if ok.any():
         out.loc[ok, "p_adj"] = adjust_pvalues(out.loc[ok, "p"], "fdr_bh")
     out["reason"] = np.where(ok, "", "该组某一年没有问题,无法比较 / group has no problems in one of the two years")
-    out = out.sort_values([*by, "change", "term"], ascending=[True] * len(by) + [False, True])
+    if direction not in ("rising", "falling", None):
+        raise ValueError(f"direction 须为 rising、falling 或 None / direction must be 'rising', 'falling' or None, "
+                         f"not {direction!r}")
+    if direction == "rising":
+        out = out[out.change > 0]
+    elif direction == "falling":
+        out = out[out.change < 0]
+    out = out.sort_values([*by, "change", "term"], ascending=[True] * len(by) + [direction == "falling", True])
     if top_n is not None:
         out = out.groupby(by).head(top_n) if by else out.head(top_n)
     return out[cols].reset_index(drop=True)
@@ -620,3 +631,322 @@ def index_link(problems: pd.DataFrame, scores: pd.DataFrame, level: str = "aspec
     cols = ["year", *(["category"] if level == "category" else []), "aspect", "node", "n_units",
             "n_with_problems", "rho", "p", "p_adj", "reason"]
     return out[cols]
+
+
+# ---------------------------------------------------------------- rectification history and rounds
+#: Order of statuses on the same date: a tie is broken by progress (open < rectifying < rectified).
+STATUS_RANK = {"open": 0, "rectifying": 1, "rectified": 2}
+HISTORY_COLUMNS = ["problem_id", "status", "status_on", "round_id", "note"]
+
+
+def _sorted_history(history: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    h = history.copy()
+    h["status_on"] = pd.to_datetime(h.status_on)
+    if "round_id" not in h.columns:
+        h["round_id"] = None
+    if as_of is not None:
+        h = h[h.status_on <= pd.Timestamp(as_of)]
+    h["_rank"] = h.status.map(STATUS_RANK).fillna(-1)
+    h["_seq"] = np.arange(len(h))  # recorded order breaks the last ties
+    return h.sort_values(["problem_id", "status_on", "_rank", "_seq"], kind="stable").reset_index(drop=True)
+
+
+def current_status(history: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """The status of each problem derived from its rectification history (整改历史).
+
+    ``history`` has one row per status change: ``problem_id, status, status_on`` (the date the
+    status took effect) and optionally ``round_id, note``. Only rows dated on or before
+    ``as_of`` count (all rows when None). The current status is that of the latest row (same
+    date: the more advanced status; then the row recorded last), so an older status ingested
+    later never overrides a newer one. ``status_on`` is the start of the current spell: a
+    re-check that confirms a status (a row repeating it) does not move the date, so for a
+    rectified problem ``rectified_on = status_on`` is the day it was rectified.
+
+    Returns ``problem_id, status, status_on, rectified_on, found_on, n_changes, n_rounds,
+    reopened`` where ``found_on`` is the first recorded date, ``n_changes`` the number of
+    status changes after the first row, ``n_rounds`` the distinct rounds in the history, and
+    ``reopened`` is True when a rectified problem was set back (e.g. by a re-check round).
+
+    >>> h = pd.DataFrame({"problem_id": ["P1"] * 4,
+    ...                   "status": ["open", "rectified", "rectifying", "rectified"],
+    ...                   "status_on": ["2023-12-31", "2024-02-01", "2024-05-31", "2024-07-15"]})
+    >>> r = current_status(h).iloc[0]
+    >>> r.status, str(r.rectified_on.date()), int(r.n_changes), bool(r.reopened)
+    ('rectified', '2024-07-15', 3, True)
+    >>> current_status(h, as_of="2024-06-30").iloc[0].status
+    'rectifying'
+    """
+    cols = ["problem_id", "status", "status_on", "rectified_on", "found_on", "n_changes", "n_rounds", "reopened"]
+    h = _sorted_history(history, as_of)
+    if h.empty:
+        return pd.DataFrame(columns=cols)
+    g = h.groupby("problem_id", sort=False)
+    changed = h.status.ne(g.status.shift())  # True on the first row and on every change
+    h["_spell"] = changed.astype(int).groupby(h.problem_id).cumsum()
+    last = g.tail(1).set_index("problem_id")
+    spell_start = h[h._spell == h.problem_id.map(last._spell)].groupby("problem_id").status_on.min()
+    was_rectified = (h.status == "rectified").groupby(h.problem_id).cummax()
+    prev_rect = was_rectified.groupby(h.problem_id).shift(fill_value=False)
+    reopened = (prev_rect & (h.status != "rectified")).groupby(h.problem_id).any()
+    out = pd.DataFrame({
+        "problem_id": last.index, "status": last.status.to_numpy(),
+        "status_on": spell_start.reindex(last.index).to_numpy(),
+    })
+    out["rectified_on"] = out.status_on.where(out.status == "rectified")
+    out["found_on"] = g.status_on.min().reindex(last.index).to_numpy()
+    out["n_changes"] = (changed.groupby(h.problem_id).sum() - 1).reindex(last.index).to_numpy().astype("int64")
+    out["n_rounds"] = g.round_id.nunique().reindex(last.index).to_numpy().astype("int64")
+    out["reopened"] = reopened.reindex(last.index).to_numpy().astype(bool)
+    out["rectified_on"] = pd.to_datetime(out.rectified_on)
+    return out[cols].reset_index(drop=True)
+
+
+def status_as_of(problems: pd.DataFrame, history: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The problem list as it stood on ``as_of``: ``status``, ``status_on`` and ``rectified_on``
+    from the history rows up to that date, plus ``found_on``, ``n_changes``, ``n_rounds`` and
+    ``reopened`` (:func:`current_status`). Problems first recorded after ``as_of`` are left out;
+    problems with no history at all keep their stored status (``found_on`` is then the end of
+    their year, the collection date of a yearly list)."""
+    cur = current_status(history, as_of).set_index("problem_id")
+    known = set(history.problem_id)
+    out = problems[~problems.problem_id.isin(known) | problems.problem_id.isin(cur.index)].copy()
+    has = out.problem_id.isin(cur.index)
+    for col in ("status", "status_on", "rectified_on", "found_on", "n_changes", "n_rounds", "reopened"):
+        mapped = out.problem_id.map(cur[col])
+        if col in out.columns:
+            out[col] = mapped.where(has, out[col])
+        else:
+            out[col] = mapped
+    year_end = pd.to_datetime(out.year.astype(int).astype(str) + "-12-31")
+    out["found_on"] = pd.to_datetime(out.found_on).fillna(year_end)
+    for col in ("status_on", "rectified_on", "deadline"):
+        if col in out.columns:
+            out[col] = pd.to_datetime(out[col])
+    out["n_changes"] = out.n_changes.fillna(0).astype("int64")
+    out["n_rounds"] = out.n_rounds.fillna(0).astype("int64")
+    out["reopened"] = out.reopened.fillna(False).astype(bool)
+    return out.reset_index(drop=True)
+
+
+def time_to_rectify_from_history(problems: pd.DataFrame, history: pd.DataFrame, as_of, by=None,
+                                 units: pd.DataFrame | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Kaplan–Meier time to rectify measured from the history: the clock starts on the day the
+    problem was first recorded (``found_on``: the round's feedback date in the sample) and
+    stops on the day its current rectified spell began; problems not rectified by ``as_of``
+    are censored there. Same method and columns as :func:`time_to_rectify` (which it calls
+    with ``origin="found_on"``).
+
+    Three findings recorded on 1 March; A rectified after 30 days, B after 90, C still open on
+    30 June (121 days, censored). The median agrees with statsmodels' Kaplan–Meier on those days:
+
+    >>> from statsmodels.duration.survfunc import SurvfuncRight
+    >>> p = pd.DataFrame({"problem_id": list("ABC"), "year": 2024, "status": "open",
+    ...                   "rectified_on": pd.NaT})
+    >>> h = pd.DataFrame({"problem_id": list("ABCAB"), "status": ["open"] * 3 + ["rectified"] * 2,
+    ...                   "status_on": ["2024-03-01"] * 3 + ["2024-03-31", "2024-05-30"]})
+    >>> t = time_to_rectify_from_history(p, h, "2024-06-30")
+    >>> float(t.median_days_km.iloc[0]), float(SurvfuncRight([30, 90, 121], [1, 1, 0]).quantile(0.5))
+    (90.0, 90.0)
+    """
+    return time_to_rectify(status_as_of(problems, history, as_of), as_of, by=by, origin="found_on",
+                           units=units, alpha=alpha)
+
+
+def rounds_to_rectify(problems: pd.DataFrame, history: pd.DataFrame, as_of, by=None,
+                      units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How many inspection rounds a problem is followed through before it is rectified.
+
+    For each problem with a round, ``rounds`` counts the distinct rounds in its history up to
+    the row that began its current rectified spell (or up to ``as_of`` when not rectified): 1 =
+    rectified within the round that found it, 2 = confirmed or rectified in a re-check round,
+    and so on. The median is the Kaplan–Meier median on this discrete scale (statsmodels
+    ``SurvfuncRight``; unrectified problems censored at their rounds so far).
+
+    Returns ``[*by, n, n_rectified, n_rectified_first_round, share_rectified_first_round,
+    median_rounds_km, max_rounds, n_reopened, reason]``.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    by = _as_list(by)
+    cur = status_as_of(problems, history, as_of)
+    cur = _with_units(cur[cur.round_id.notna() & (cur.round_id.astype(str) != "")], units, by)
+    h = _sorted_history(history, as_of)
+    h = h.merge(cur[["problem_id", "round_id", "status", "rectified_on"]].rename(
+        columns={"round_id": "own_round", "status": "cur_status"}), on="problem_id")
+    upto = h[(h.cur_status != "rectified") | (h.status_on <= h.rectified_on)]
+    rounds = (pd.concat([upto[["problem_id", "round_id"]],
+                         cur[["problem_id", "round_id"]]]).dropna().drop_duplicates()
+              .groupby("problem_id").size())
+    cur["rounds"] = cur.problem_id.map(rounds).fillna(1).astype(int)
+    cur["rectified"] = (cur.status == "rectified").astype(int)
+    rows = []
+    for key, g in (cur.groupby(by) if by else [((), cur)]):
+        key = key if isinstance(key, tuple) else (key,)
+        n_rect = int(g.rectified.sum())
+        first = int(((g.rounds == 1) & (g.rectified == 1)).sum())
+        row = {**dict(zip(by, key)), "n": len(g), "n_rectified": n_rect, "n_rectified_first_round": first,
+               "share_rectified_first_round": first / len(g) if len(g) else math.nan,
+               "median_rounds_km": math.nan, "max_rounds": int(g.rounds.max()) if len(g) else 0,
+               "n_reopened": int(g.reopened.sum()), "reason": ""}
+        if not n_rect:
+            row["reason"] = "尚无整改完成的问题 / nothing rectified yet"
+        else:
+            med = float(SurvfuncRight(g.rounds.to_numpy(float), g.rectified.to_numpy()).quantile(0.5))
+            row["median_rounds_km"] = med
+            if math.isnan(med):
+                row["reason"] = "未整改比例始终高于一半 / more than half still unrectified: median not reached"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _round_table(problems: pd.DataFrame, rounds: pd.DataFrame | None) -> pd.DataFrame:
+    """Rounds in chronological order (year, start, end, id); rounds named only by problems get
+    a row of their own (kind ``regular``, year of their problems)."""
+    cols = ["round_id", "year", "name_zh", "name_en", "kind", "rechecks", "start_on", "end_on"]
+    r = pd.DataFrame(columns=cols) if rounds is None else rounds.reindex(columns=cols).copy()
+    named = problems.dropna(subset=["round_id"])
+    named = named[named.round_id.astype(str) != ""]
+    extra = named[~named.round_id.isin(r.round_id)].groupby("round_id").year.min().reset_index()
+    if len(extra):
+        r = pd.concat([r, extra.assign(kind="regular")], ignore_index=True)
+    for c in ("start_on", "end_on"):
+        r[c] = pd.to_datetime(r[c])
+    r["year"] = r.year.astype("int64")
+    return r.sort_values(["year", "start_on", "end_on", "round_id"], na_position="last").reset_index(drop=True)
+
+
+def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.DataFrame | None, as_of,
+                  by=None, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per inspection round (巡察轮次): found, rectified, rectified on time, overdue, recurred.
+
+    For the problems found in a round (``problems.round_id``), with their status as of
+    ``as_of`` from the history (:func:`status_as_of`):
+
+    - ``n_found``; ``n_rectified`` (rectified by ``as_of``), ``rectification_rate = n_rectified / n_found``;
+    - ``n_on_time``: rectified on or before the deadline; ``on_time_rate = n_on_time / n_rectified``
+      (as in :func:`rectification`) and ``on_time_share = n_on_time / n_found`` (rectified on
+      time as a share of all findings, the figure a round is evaluated by);
+    - ``n_overdue``: deadline before ``as_of`` and not rectified, ``overdue_rate = n_overdue / n_found``;
+    - ``n_recurred``: the same unit and category was already found in an earlier round
+      (rounds ordered by year, start, end), ``recurrence_rate = n_recurred / n_found``;
+    - ``n_reopened``: reported rectified, later set back (e.g. by a re-check);
+    - for a re-check round (``kind = recheck``, ``rechecks`` = the round it re-checks):
+      ``n_verified``, the earlier findings it has a history row for, and
+      ``n_verified_rectified``, those whose status recorded in this round is rectified.
+
+    Only the history of ``problems`` counts (a re-check's verifications of problems outside
+    the subset are not counted); every round of ``rounds`` gets a row (filter it to the years
+    shown), plus any round named by ``problems`` but missing from ``rounds``.
+
+    Returns ``[*by, round_id, year, round_name_zh, round_name_en, kind, rechecks, n_found, n_rectified,
+    rectification_rate, n_on_time, on_time_rate, on_time_share, n_overdue, overdue_rate, n_recurred,
+    recurrence_rate, n_reopened, n_verified, n_verified_rectified, reason]`` in round order.
+
+    >>> p = pd.DataFrame({"problem_id": ["A", "B", "C"], "unit_id": ["U1", "U2", "U1"],
+    ...                   "year": [2023, 2023, 2024], "category": ["形式主义"] * 3,
+    ...                   "round_id": ["R1", "R1", "R2"],
+    ...                   "deadline": pd.to_datetime(["2024-03-31", "2024-03-31", "2024-12-31"])})
+    >>> h = pd.DataFrame({"problem_id": ["A", "A", "B", "C"],
+    ...                   "status": ["open", "rectified", "open", "open"],
+    ...                   "status_on": ["2023-06-30", "2024-02-01", "2023-06-30", "2024-05-31"],
+    ...                   "round_id": ["R1", "R1", "R1", "R2"]})
+    >>> s = round_summary(p, h, None, "2024-06-30")
+    >>> s[["round_id", "n_found", "n_rectified", "n_on_time", "n_overdue", "n_recurred"]].to_numpy().tolist()
+    [['R1', 2, 1, 1, 1, 0], ['R2', 1, 0, 0, 0, 1]]
+    """
+    by = _as_list(by)
+    as_of = pd.Timestamp(as_of)
+    table = _round_table(problems, rounds)
+    cur = status_as_of(problems, history, as_of)
+    cur = _with_units(cur[cur.round_id.isin(table.round_id)], units, by)
+    order = {r: i for i, r in enumerate(table.round_id)}
+    cur["_order"] = cur.round_id.map(order)
+    first_seen = cur.groupby(["unit_id", "category"])._order.transform("min")
+    cur["_recurred"] = cur._order > first_seen
+    deadline = pd.to_datetime(cur.deadline)
+    rect = cur.status == "rectified"
+    cur["_rect"] = rect
+    cur["_on_time"] = rect & deadline.notna() & (cur.rectified_on <= deadline)
+    cur["_overdue"] = deadline.notna() & (deadline < as_of) & ~rect
+    h = _sorted_history(history[history.problem_id.isin(problems.problem_id)], as_of)
+    own = problems.set_index("problem_id").round_id
+    h["own_round"] = h.problem_id.map(own)
+    checks = h[h.round_id.notna() & (h.round_id != h.own_round)].groupby(["round_id", "problem_id"]).tail(1)
+    rows = []
+    keys = cur.groupby(by).size().index if by else [()]
+    for r in table.itertuples(index=False):
+        for key in keys:
+            key = key if isinstance(key, tuple) else (key,)
+            g = cur[cur.round_id == r.round_id]
+            for col, val in zip(by, key):
+                g = g[g[col] == val]
+            ch = checks[checks.round_id == r.round_id]
+            if by:
+                ch = ch[ch.problem_id.isin(cur.loc[(cur[by] == list(key)).all(axis=1), "problem_id"])]
+            n = len(g)
+            row = {**dict(zip(by, key)), "round_id": r.round_id, "year": int(r.year), "round_name_zh": r.name_zh,
+                   "round_name_en": r.name_en, "kind": r.kind, "rechecks": r.rechecks, "n_found": n,
+                   "n_rectified": int(g._rect.sum()), "n_on_time": int(g._on_time.sum()),
+                   "n_overdue": int(g._overdue.sum()), "n_recurred": int(g._recurred.sum()),
+                   "n_reopened": int(g.reopened.sum()), "n_verified": int(ch.problem_id.nunique()),
+                   "n_verified_rectified": int((ch.status == "rectified").sum())}
+            for rate, num in (("rectification_rate", "n_rectified"), ("on_time_share", "n_on_time"),
+                              ("overdue_rate", "n_overdue"), ("recurrence_rate", "n_recurred")):
+                row[rate] = row[num] / n if n else math.nan
+            row["on_time_rate"] = row["n_on_time"] / row["n_rectified"] if row["n_rectified"] else math.nan
+            row["reason"] = "" if n else ("本轮为回头看,无新发现问题 / re-check round without new findings"
+                                          if r.kind == "recheck" else "本轮没有问题记录 / no findings in this round")
+            rows.append(row)
+    cols = [*by, "round_id", "year", "round_name_zh", "round_name_en", "kind", "rechecks", "n_found", "n_rectified",
+            "rectification_rate", "n_on_time", "on_time_rate", "on_time_share", "n_overdue", "overdue_rate",
+            "n_recurred", "recurrence_rate", "n_reopened", "n_verified", "n_verified_rectified", "reason"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def unit_problem_list(problems: pd.DataFrame, unit_id: str, as_of, history: pd.DataFrame | None = None,
+                      rounds: pd.DataFrame | None = None, publish: bool = False, k: int = 5,
+                      key: bytes | str | Path | None = None, lang: str = "zh") -> pd.DataFrame:
+    """The problems a unit still has to rectify, for its diagnosis (诊断书).
+
+    Internal edition (``publish=False``): one row per problem of ``unit_id`` not rectified as
+    of ``as_of`` (status from ``history`` when given), with ``description``, ``deadline``,
+    ``round_id`` (and the round's ``round_name`` when ``rounds`` is given), ``status``,
+    ``status_on``, ``overdue`` and ``days_overdue``; overdue items first, then by deadline.
+
+    Publish edition: no descriptions and no item list (a list of single items is a table of
+    counts of one): counts per ``round_id`` and ``category`` (``n_open``, ``n_overdue``) made
+    safe by :func:`analysis.publish.safe_table` (pseudonymised unit, counts below ``k``
+    suppressed).
+    """
+    from . import publish as pb
+
+    as_of = pd.Timestamp(as_of)
+    p = problems[problems.unit_id.astype(str) == str(unit_id)]
+    if history is not None:
+        p = status_as_of(p, history[history.problem_id.isin(p.problem_id)], as_of)
+    else:
+        p = p.copy()
+        p = p[p.year.astype(int) <= as_of.year]
+    if "round_id" not in p.columns:
+        p["round_id"] = None
+    if "status_on" not in p.columns:
+        p["status_on"] = pd.NaT
+    p = p[~_rectified_as_of(p, as_of)].copy()
+    deadline = pd.to_datetime(p.deadline)
+    p["deadline"] = deadline
+    p["overdue"] = deadline.notna() & (deadline < as_of)
+    p["days_overdue"] = (as_of - deadline).dt.days.where(p.overdue, 0).fillna(0).astype("int64")
+    if rounds is not None and len(rounds):
+        names = rounds.set_index("round_id")["name_zh" if lang == "zh" else "name_en"]
+        p["round_name"] = p.round_id.map(names)
+    if publish:
+        p["round_id"] = p.round_id.fillna("—")
+        out = p.groupby(["unit_id", "round_id", "category"], dropna=False).agg(
+            n_open=("problem_id", "size"), n_overdue=("overdue", "sum")).reset_index()
+        return pb.safe_table(out, publish=True, key=key, k=k, count_cols=["n_open", "n_overdue"], lang=lang)
+    cols = ["problem_id", "unit_id", "year", "round_id", *(["round_name"] if "round_name" in p.columns else []),
+            "aspect", "category", "source", "severity", "status", "status_on", "deadline", "overdue",
+            "days_overdue", "description"]
+    out = p[[c for c in cols if c in p.columns]]
+    return out.sort_values(["overdue", "days_overdue", "deadline", "problem_id"],
+                           ascending=[False, False, True, True]).reset_index(drop=True)

@@ -22,7 +22,15 @@ unit ``U005``             renamed in 2022 (same unit_id, a second name row)
 unit ``U042``             red-line event ``RL1`` = 1 in 2023
 colleges                  more work-style (D6) problems (a topic for the example report)
 other regions             no true difference in level or trend
+inspection problems       two inspection rounds a year (``XC2023-1``, ``XC2023-2`` ...); the last
+                          year opens with a re-check round (回头看, ``XC2024-H``) of the previous
+                          year's second round, which sets back (reopens) at least one item
+                          reported rectified too early; every problem has a status history
 ========================  =============================================================
+
+The problems' coded fields are canonical in :class:`SampleData`; :func:`write_files` writes the
+rows of the inspection office (source ``inspection``) with Chinese codes (巡察, 高, 整改中), as a
+Chinese office would fill them, so every ingest of the sample exercises both spellings.
 
 The ids ``R03``, ``U005``, ``U017``, ``U030`` and ``U042`` exist whenever ``n_units ≥ 42``.
 """
@@ -90,10 +98,17 @@ class SampleData:
     observations: pd.DataFrame
     problems: pd.DataFrame
     latent: pd.DataFrame  # unit_id, year, q — the truth the analyses should recover
+    inspection_rounds: pd.DataFrame | None = None
+    problem_status_history: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"units": self.units, "focal_units": self.focal_units,
-                "observations": self.observations, "problems": self.problems}
+        out = {"units": self.units, "focal_units": self.focal_units,
+               "observations": self.observations, "problems": self.problems}
+        if self.inspection_rounds is not None:
+            out["inspection_rounds"] = self.inspection_rounds
+        if self.problem_status_history is not None:
+            out["problem_status_history"] = self.problem_status_history
+        return out
 
 
 def _unit_table(n_units: int, first_year: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -234,7 +249,9 @@ def generate(n_units: int = 80, years=range(2019, 2025), seed: int = 20241,
              .assign(reason="综合研判靠后 / low assessment")[["unit_id", "year", "reason"]]
              .sort_values(["year", "unit_id"]).reset_index(drop=True))
     problems = _problems(ids, years, q, rng)
-    return SampleData(fw, units.reset_index(drop=True), focal, obs, problems, latent)
+    # rounds and histories draw from their own stream, so every table above is unchanged
+    rounds, problems, history = _rounds_and_history(problems, years, np.random.default_rng([seed, 18]))
+    return SampleData(fw, units.reset_index(drop=True), focal, obs, problems, latent, rounds, history)
 
 
 def leaves_red(fw: pd.DataFrame) -> pd.DataFrame:
@@ -289,6 +306,100 @@ def _problems(ids: pd.DataFrame, years: np.ndarray, q: np.ndarray, rng) -> pd.Da
         "kept": kept, "fed_back": kept & (rng.random(n) < 0.95),
     })
 
+def _rounds_and_history(problems: pd.DataFrame, years: np.ndarray, rng: np.random.Generator):
+    """Inspection rounds, the round of each inspection finding, and every problem's status history.
+
+    Two regular rounds a year (March–May, August–October); in the last year a re-check round
+    (January) of the previous year's second round, which sets back half of the items reported
+    rectified before it and finished only after it (at least one). A finding is fed back at the end of its round
+    (``found_on``; other problems at the end of their year, or two weeks before an earlier
+    completion). Histories end in the status and completion date already drawn for the
+    problem, so the status derived from the history equals the table's.
+    """
+    from .problems import current_status
+
+    rows = []
+    for y in years:
+        rows.append((f"XC{y}-1", y, f"{y} 年第一轮巡察", f"{y} inspection round 1", "regular", None,
+                     f"{y}-03-01", f"{y}-05-31"))
+        rows.append((f"XC{y}-2", y, f"{y} 年第二轮巡察", f"{y} inspection round 2", "regular", None,
+                     f"{y}-08-01", f"{y}-10-31"))
+    last = int(years[-1])
+    recheck = None
+    if len(years) > 1:
+        recheck = f"XC{last}-H"
+        rows.append((recheck, last, f"{last} 年巡察整改“回头看”", f"{last} re-check of round {last - 1}-2", "recheck",
+                     f"XC{last - 1}-2", f"{last}-01-02", f"{last}-01-31"))
+    rounds = pd.DataFrame(rows, columns=["round_id", "year", "name_zh", "name_en", "kind", "rechecks",
+                                         "start_on", "end_on"])
+    for c in ("start_on", "end_on"):
+        rounds[c] = pd.to_datetime(rounds[c])
+    rounds["year"] = rounds.year.astype("int64")
+    p = problems.copy()
+    n = len(p)
+    insp = (p.source == "inspection").to_numpy()
+    second = rng.random(n) < 0.5
+    p["round_id"] = np.where(insp, [f"XC{y}-{2 if s else 1}" for y, s in zip(p.year, second)], None)
+    ends = rounds.set_index("round_id")
+    done = pd.to_datetime(p.rectified_on)
+    year_end = pd.to_datetime(p.year.astype(str) + "-12-31")
+    end = p.round_id.map(ends.end_on)
+    start = p.round_id.map(ends.start_on)
+    found = end.where(done.isna() | (done > end), start).where(p.round_id.notna(), year_end)
+    found = found.where(done.isna() | (done > found), done - pd.Timedelta(days=14))
+    u1, u2 = rng.random(n), rng.random(n)
+    check_on = ends.end_on.get(recheck) if recheck else None
+    checked = ends.rechecks.get(recheck) if recheck else None
+    eligible = ((p.round_id == checked) & (p.status == "rectified") & (done > (check_on or done.max())
+                                                                       + pd.Timedelta(days=10))).to_numpy()
+    # the re-check sets back half of the items it finds reported rectified too early, at least one
+    reopen = eligible & ((u2 < 0.5) | (np.cumsum(eligible) == 1))
+    hist = []
+    for i, r in enumerate(p.itertuples(index=False)):
+        f, d = found.iloc[i], done.iloc[i]
+        events = [(f, "open", r.round_id, "问题清单反馈 / findings fed back")]
+        if r.status == "rectifying":
+            events.append((f + pd.Timedelta(days=10 + int(50 * u1[i])), "rectifying", r.round_id,
+                           "制定整改方案,正在整改 / rectification plan in progress"))
+        elif r.status == "rectified":
+            if reopen[i]:
+                events.append((f + (check_on - f) / 2, "rectified", r.round_id, "报告整改完成 / reported rectified"))
+            elif u1[i] < 0.7 and (d - f).days > 2:
+                events.append((f + (d - f) * (0.2 + 0.4 * u2[i]), "rectifying", r.round_id,
+                               "制定整改方案,正在整改 / rectification plan in progress"))
+            events.append((d, "rectified", r.round_id, "整改完成,已销号 / rectified and closed"))
+        events = [(pd.Timestamp(t).normalize(), *rest) for t, *rest in events]
+        if recheck and r.round_id == ends.rechecks.get(recheck) and check_on >= f:
+            before = [e for e in events if e[0] <= check_on]
+            status_then = before[-1][1]
+            if reopen[i]:
+                status_then, note = "rectifying", "回头看发现整改不到位,重新整改 / re-check: not rectified, reopened"
+            elif status_then == "rectified":
+                note = "回头看核查:整改到位 / re-check: rectification confirmed"
+            else:
+                note = "回头看:尚未完成整改,继续督促 / re-check: still outstanding"
+            events.append((check_on, status_then, recheck, note))
+        events.sort(key=lambda e: (e[0], {"open": 0, "rectifying": 1, "rectified": 2}[e[1]]))
+        hist += [(r.problem_id, st, t, rd, note) for t, st, rd, note in events]
+    history = pd.DataFrame(hist, columns=["problem_id", "status", "status_on", "round_id", "note"])
+    history = history.drop_duplicates(["problem_id", "status_on", "status"], keep="last").reset_index(drop=True)
+    cur = current_status(history).set_index("problem_id")
+    p["status_on"] = p.problem_id.map(cur.status_on)
+    return rounds, p, history
+
+
+def _with_chinese_codes(problems: pd.DataFrame) -> pd.DataFrame:
+    """The inspection office's rows written with Chinese codes (巡察, 高, 整改中, 作风建设)."""
+    from . import codes
+
+    out = problems.copy()
+    zh = out.source == "inspection"
+    for col, name in (("source", "source"), ("severity", "severity"), ("status", "status"), ("aspect", "aspect")):
+        out[col] = out[col].astype(object)
+        out.loc[zh, col] = out.loc[zh, col].map(lambda v, n=name: codes.label(n, v, "zh"))
+    return out
+
+
 def write_files(data: SampleData, out_dir) -> list:
     """Write the sample's tables as UTF-8 CSV files (plus a README) and return their paths,
     units first, in the order they must be ingested."""
@@ -303,6 +414,10 @@ def write_files(data: SampleData, out_dir) -> list:
         encoding="utf-8")
     paths = []
     for name, frame in data.tables().items():
+        if name == "problems":
+            frame = _with_chinese_codes(frame)
+        elif name == "inspection_rounds":
+            frame = frame.assign(kind=frame.kind.map({"regular": "常规巡察", "recheck": "回头看"}))
         path = out / f"{name}.csv"
         frame.to_csv(path, index=False, date_format="%Y-%m-%d")
         paths.append(path)
