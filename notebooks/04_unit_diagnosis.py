@@ -44,4 +44,5 @@ batch = units or units_for_year(data.units, year).unit_id.tolist()
 
 # %%
 status = rp.unit_sections(diagnosis.section_titles(data, batch, year, cfg.lang),
-                          lambda unit_id: diagnosis.render(rp, diagnosis.diagnose(data, unit_id, year, cfg.lang, period)))
+                          lambda unit_id: diagnosis.render(rp, diagnosis.diagnose(data, unit_id, year, cfg.lang, period, cfg.publish,
+                                                                                 cfg.publication.k)))

@@ -52,7 +52,8 @@ topics.show_tables(rp, tables, ["problems_by_category", "concentration", "pareto
 
 # %%
 rp.heading(t("四、整改情况", "4. Rectification"))
-topics.show_tables(rp, tables, ["rectification_by_year", "rectification_by_region", "time_to_rectify", "overdue_items"])
+topics.show_tables(rp, tables, ["rectification_by_year", "rectification_by_region", "rounds", "time_to_rectify",
+                                "overdue_items"])
 
 # %%
 rp.heading(t("五、反复出现的问题与审核流程", "5. Recurring problems and the review funnel"))

@@ -115,6 +115,8 @@ class WarehouseTables:
     content_hash: str
     schema_version: int
     path: str = ""
+    status_history: pd.DataFrame | None = None  # every status change of a problem (rectification history)
+    inspection_rounds: pd.DataFrame | None = None
 
     @property
     def data_as_of(self) -> str:
@@ -137,7 +139,8 @@ def read_warehouse(path: str | Path | None = None) -> WarehouseTables:
         return WarehouseTables(framework=wh.framework(), units=wh.units(), observations=wh.observations(),
                                problems=wh.problems(), focal_units=wh.focal_units(), provenance=wh.provenance(),
                                content_hash=wh.content_hash(), schema_version=wh.schema_version(),
-                               path=str(path.resolve()))
+                               path=str(path.resolve()), status_history=wh.status_history(),
+                               inspection_rounds=wh.inspection_rounds())
 
 
 # --------------------------------------------------------------------------- the shared inputs of a run

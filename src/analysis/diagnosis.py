@@ -32,6 +32,7 @@ class Diagnosis:
     comparison: pd.DataFrame  # when, score, series: the unit, its region's mean, all units' mean
     weakest: pd.DataFrame  # negative list: the leaves furthest below their peers
     problems: pd.DataFrame  # problem counts by aspect and status (no descriptions)
+    open_problems: pd.DataFrame  # the problems still to rectify at the period's end (internal: with descriptions)
     attribution: pd.DataFrame  # change on the previous period by dimension
     top_leaves: pd.DataFrame  # the five leaves with the largest contributions
     warnings: pd.DataFrame  # early warnings of the period
@@ -55,10 +56,14 @@ def _period_view(data, year: int, period: str):
     return result, index, label, lambda df: df[df.period == label]
 
 
-def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y") -> Diagnosis:
+def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y", publish: bool = False,
+             k: int = 3) -> Diagnosis:
     """Everything the diagnosis of ``unit_id`` shows for ``year`` (``period="Y"``) or one of its
     half years (``"H1"``, ``"H2"``: from the run's half-yearly index, ``data.period_index``),
-    including the change on the previous period and on the same period of last year."""
+    including the change on the previous period and on the same period of last year. The list of
+    open problems names each problem (description, deadline, round) in the internal edition; with
+    ``publish`` it gives suppressed counts only (:func:`analysis.problems.unit_problem_list`)."""
+    from .problems import unit_problem_list
     from .periods import Period
 
     ix, index, when, at = _period_view(data, year, period)
@@ -90,6 +95,9 @@ def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y")
     probs = data.problems[(data.problems.unit_id == unit_id) & (data.problems.year == year)]
     by_aspect = (probs.assign(aspect_name=probs.aspect.map(lambda c: names.get(c, c)))
                  .groupby(["aspect", "aspect_name", "status"]).size().rename("n").reset_index())
+    end = this.end_date()
+    open_problems = unit_problem_list(data.problems, unit_id, end, history=data.status_history,
+                                      rounds=data.inspection_rounds, publish=publish, k=k, lang=lang)
     att = at(ix.attribution)
     att = att[att.unit_id == unit_id]
     att = att.assign(component_name=att.component.map(lambda c: names.get(c, c)))
@@ -108,7 +116,7 @@ def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y")
         unit_id=str(unit_id), name=str(info.get(f"name_{lang}", "")), type=str(info["type"]), region=str(info["region"]),
         period=when, period_label=f"{year} 年" if period == "Y" and lang == "zh" else this.label(lang),
         current=current, history=history.reset_index(drop=True), changes=changes, uncertainty=unc, comparison=comparison,
-        weakest=weak.reset_index(drop=True), problems=by_aspect,
+        weakest=weak.reset_index(drop=True), problems=by_aspect, open_problems=open_problems,
         attribution=att[att.kind != "leaf"][[from_col, "component", "component_name", "change", "contribution", "share"]],
         top_leaves=top[["component", "component_name", "contribution"]].reset_index(drop=True),
         warnings=warn.reset_index(drop=True), peers=peers[["node", "dimension", "score", "region_mean", "type_mean"]])
@@ -156,8 +164,12 @@ def render(rp, d: Diagnosis) -> None:
     rp.heading(t("二、突出问题", "2 Prominent problems"), level=3)
     rp.table(d.weakest, t("负面清单:标准化得分最低的监测点", "Negative list: the monitoring points with the lowest normalised scores"),
              name="negative_list")
-    rp.table(d.problems, t("问题清单:按方面与整改状态计数(不含问题描述)",
-                           "Problem list: counts by aspect and rectification status (no descriptions)"), name="problems")
+    rp.table(d.problems, t("问题清单:按方面与整改状态计数", "Problem list: counts by aspect and rectification status"),
+             name="problems")
+    rp.table(d.open_problems, t("期末尚未整改的问题(逾期在前)" if not rp.publish else "期末尚未整改的问题数(按轮次与类别,小数已抑制)",
+                                "Problems still open at the end of the period (overdue first)" if not rp.publish
+                                else "Open problems by round and category (small counts suppressed)"),
+             name="open_problems")
 
     rp.heading(t("三、原因分析", "3 Analysis of causes"), level=3)
     rp.table(d.attribution, t("指数变化按维度的归因(贡献之和加交互项等于变化)",

@@ -39,6 +39,9 @@ class Inputs:
     publish: bool = False
     #: what disclosure control did to the inputs (publish mode), one sentence per step
     disclosure: list = field(default_factory=list)
+    #: problem status changes and inspection rounds (rectification history)
+    status_history: Any = None
+    inspection_rounds: Any = None
     #: the index on a half-year or quarter axis (:class:`analysis.periods.PeriodIndex`) for a
     #: half-yearly or quarterly run, else None
     period_index: Any = None
@@ -78,7 +81,8 @@ def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, perio
                   problems=tables.problems, focal_units=tables.focal_units, provenance=tables.provenance,
                   values=values, index=index, uncertainty=unc, warehouse_hash=tables.content_hash,
                   data_as_of=tables.data_as_of, run_id=hashlib.sha256(stamp.encode()).hexdigest()[:12],
-                  period_index=periods)
+                  period_index=periods, status_history=tables.status_history,
+                  inspection_rounds=tables.inspection_rounds)
 
 
 def check_year(inputs: Inputs, year: int, *, min_coverage: float = 0.5, allow_low_coverage: bool = False) -> str:

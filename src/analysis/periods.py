@@ -124,6 +124,15 @@ class Period:
         i = self.year * k + self.number - 1 + n
         return Period(i // k, self.kind, i % k + 1)
 
+    def end_date(self) -> pd.Timestamp:
+        """The last day of the period.
+
+        >>> str(Period.parse("2024H1").end_date().date()), str(Period.parse("2024Q3").end_date().date())
+        ('2024-06-30', '2024-09-30')
+        """
+        months = {"Y": 12, "H": 6 * self.number if self.kind == "H" else 12, "Q": 3 * self.number if self.kind == "Q" else 12}
+        return pd.Timestamp(self.year, months[self.kind], 1) + pd.offsets.MonthEnd(0)
+
     def previous(self) -> "Period":
         return self.shift(-1)
 

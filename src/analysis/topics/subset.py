@@ -21,7 +21,11 @@ SCHEMA: dict[str, dict[str, str]] = {
               "valid_from": "Int64", "valid_to": "Int64"},
     "problems": {"problem_id": "str", "unit_id": "str", "year": "int", "source": "str", "aspect": "str",
                  "category": "str", "description": "str", "severity": "str", "status": "str",
-                 "deadline": "date", "rectified_on": "date", "kept": "bool", "fed_back": "bool"},
+                 "deadline": "date", "rectified_on": "date", "kept": "bool", "fed_back": "bool", "round_id": "str",
+                 "status_on": "date"},
+    "status_history": {"problem_id": "str", "status": "str", "status_on": "date", "round_id": "str"},
+    "inspection_rounds": {"round_id": "str", "year": "int", "name_zh": "str", "name_en": "str", "kind": "str",
+                          "rechecks": "str", "start_on": "date", "end_on": "date"},
     "scores": {"unit_id": "str", "year": "int", "node": "str", "score": "float"},
     "leaf_values": {"unit_id": "str", "year": "int", "indicator": "str", "value": "float"},
     "keyword_counts": {"category": "str", "year": "int", "term": "str", "kind": "str", "n_docs": "int",
@@ -80,8 +84,15 @@ class TopicData:
     leaf_values: pd.DataFrame
     keyword_counts: pd.DataFrame
     meta: dict[str, Any]
+    status_history: pd.DataFrame | None = None  # status changes of the problems in scope (no notes)
+    inspection_rounds: pd.DataFrame | None = None  # the rounds of the window
 
-    TABLES = ("units", "problems", "scores", "leaf_values", "keyword_counts")
+    TABLES = ("units", "problems", "scores", "leaf_values", "keyword_counts", "status_history", "inspection_rounds")
+
+    def __post_init__(self) -> None:
+        for name in ("status_history", "inspection_rounds"):
+            if getattr(self, name) is None:
+                setattr(self, name, coerce_table(name, pd.DataFrame(columns=list(SCHEMA[name]))))
 
     def write(self, folder: str | Path, parquet: bool = True) -> list[Path]:
         """Write every table as CSV (UTF-8 with BOM, formulas neutralised) and Parquet, plus ``meta.json``."""
@@ -119,6 +130,8 @@ class TopicData:
             raise ConfigError(f"{folder} 不是研究包数据目录(缺少 meta.json)/ not a package data folder (meta.json missing)")
         tables = {}
         for name in cls.TABLES:
+            if not (folder / f"{name}.csv").exists() and name in ("status_history", "inspection_rounds"):
+                continue  # a package written before the rectification history existed
             df = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
             tables[name] = coerce_table(name, _unescape_formulas(df))
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
@@ -192,7 +205,13 @@ def prepare_topic_data(topic: Topic, year: int, tables: dict[str, pd.DataFrame],
     kw = pd.concat([pr.keyword_frequencies(p, by=["category", "year"], **kw_args),
                     pr.keyword_frequencies(p.assign(category=ALL_CATEGORIES), by=["category", "year"], **kw_args)],
                    ignore_index=True)
-    data = {"units": coerce_table("units", scoped_units), "problems": coerce_table("problems", p),
+    history = tables.get("status_history")
+    history = history[history.problem_id.isin(p.problem_id)] if history is not None else pd.DataFrame(columns=["problem_id"])
+    rounds = tables.get("inspection_rounds")
+    rounds = rounds[rounds.year.isin(years)] if rounds is not None else pd.DataFrame(columns=["year"])
+    data = {"status_history": coerce_table("status_history", history.reindex(columns=list(SCHEMA["status_history"]))),
+            "inspection_rounds": coerce_table("inspection_rounds", rounds.reindex(columns=list(SCHEMA["inspection_rounds"]))),
+            "units": coerce_table("units", scoped_units), "problems": coerce_table("problems", p),
             "scores": coerce_table("scores", sc), "leaf_values": coerce_table("leaf_values", lv),
             "keyword_counts": coerce_table("keyword_counts", kw)}
     if publish:
@@ -200,6 +219,9 @@ def prepare_topic_data(topic: Topic, year: int, tables: dict[str, pd.DataFrame],
         mapping = pb.pseudonym_map(data["units"].unit_id, key, lang=lang)
         for name in ("units", "problems", "scores", "leaf_values"):
             data[name] = pb.pseudonymise(data[name], mapping=mapping)
+        problem_ids = _problem_pseudonyms(data["problems"].problem_id, key)
+        for name in ("problems", "status_history"):
+            data[name] = data[name].assign(problem_id=data[name].problem_id.map(problem_ids))
         data["units"] = data["units"].sort_values(["unit_id", "valid_from"]).reset_index(drop=True)
     as_of = topic.as_of or _data_as_of(p, year)
     info = {"topic": topic.name, "year": int(year), "years": years, "as_of": as_of, "publish": bool(publish),
@@ -216,7 +238,19 @@ def _data_as_of(problems: pd.DataFrame, year: int) -> str:
 
 
 
+def _problem_pseudonyms(ids: pd.Series, key) -> dict[str, str]:
+    """Keyed pseudonyms of problem ids (``问题-3F9A1C``): the same id gives the same pseudonym
+    with the same key, so a package's problems and their status history still join."""
+    import hashlib
+    import hmac
+
+    secret = key if isinstance(key, bytes) else pb.load_or_create_key(key)
+    return {pid: "问题-" + hmac.new(secret, f"problem:{pid}".encode(), hashlib.sha256).hexdigest()[:8].upper()
+            for pid in ids.dropna().astype(str).unique()}
+
+
 def tables_from_inputs(inputs) -> dict[str, pd.DataFrame]:
     """The tables :func:`prepare_topic_data` needs, from the run's :class:`analysis.inputs.Inputs`."""
     return {"framework": inputs.framework, "units": inputs.units, "problems": inputs.problems,
-            "observations": inputs.observations, "scores": inputs.index.scores, "leaf_values": inputs.values}
+            "observations": inputs.observations, "scores": inputs.index.scores, "leaf_values": inputs.values,
+            "status_history": inputs.status_history, "inspection_rounds": inputs.inspection_rounds}

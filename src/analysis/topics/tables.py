@@ -21,6 +21,7 @@ TABLE_TITLES: dict[str, tuple[str, str]] = {
     "time_to_rectify": ("整改用时(Kaplan–Meier 中位数,天)", "Time to rectify (Kaplan–Meier median, days)"),
     "recurrence": ("反复出现的问题(同一单位同一类别连续年度)", "Recurring problems (same unit and category, consecutive years)"),
     "recurring_units": ("连续年度出现同类问题的单位", "Units with the same category in consecutive years"),
+    "rounds": ("各轮巡察发现问题与整改情况(按整改历史)", "Findings and rectification per inspection round (from the status history)"),
     "review_funnel": ("问题清单审核漏斗(采集→保留→反馈)", "Review funnel (collected → kept → fed back)"),
     "keywords": ("高频词:全部类别(逐年)与各类别(报告年度)", "Top keywords: all categories by year, and by category in the report year"),
     "rising_keywords": ("较上年上升最多的关键词", "Keywords that rose most against last year"),
@@ -64,7 +65,8 @@ def topic_tables(data: TopicData, topic: Topic, year: int) -> dict[str, pd.DataF
     # one or two dates, an HHI of two items would give the count or the item back)
     rate_cols = ["share", "cum_share", "rectification_rate", "overdue_rate", "on_time_rate", "share_of_collected",
                  "share_of_previous", "recurrence_rate", "top_k_share", "n_for_pareto", "hhi", "hhi_normalised",
-                 "median_days_km", "ci_low", "ci_high", "median_days_rectified_only", "rho", "p", "p_adj"]
+                 "median_days_km", "ci_low", "ci_high", "median_days_rectified_only", "rho", "p", "p_adj",
+                 "on_time_share"]
 
     def safe(df, suppress=True, count_cols=None):
         if df.empty:
@@ -91,6 +93,11 @@ def topic_tables(data: TopicData, topic: Topic, year: int) -> dict[str, pd.DataF
     tables["recurring_units"] = _guard(lambda: safe(pr.recurring(p).drop(columns=["n", "n_previous"] if publish else []),
                                                     suppress=False))
     tables["review_funnel"] = _guard(lambda: safe(pr.review_funnel(p, by="year")))
+    rounds = data.inspection_rounds[data.inspection_rounds.year.isin(window)]
+    tables["rounds"] = _guard(lambda: safe(
+        pr.round_summary(p, data.status_history, rounds, as_of),
+        count_cols=["n_found", "n_rectified", "n_on_time", "n_overdue", "n_recurred", "n_reopened", "n_verified",
+                    "n_verified_rectified"]))
     kw = data.keyword_counts
     # top 10 terms of all categories pooled, every year of the window; per category, the report year
     top = kw[(kw["rank"] <= 10) & ((kw.category == ALL_CATEGORIES) | (kw.year == year))]
