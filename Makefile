@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 YEAR   ?= 2024
+COMPARE_WITH ?= 2019
 WAREHOUSE ?= data/warehouse.duckdb
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
@@ -41,7 +42,10 @@ $(WAREHOUSE): | $(STAMP)
 	$(BIN)/analysis sample --warehouse $(WAREHOUSE)
 
 report: $(STAMP) $(WAREHOUSE)
-	$(BIN)/analysis run --year $(YEAR) --warehouse $(WAREHOUSE)
+	$(BIN)/analysis run --year $(YEAR) --warehouse $(WAREHOUSE) --compare-with $(COMPARE_WITH)
+	$(BIN)/analysis run --year $(YEAR) --period H1 --warehouse $(WAREHOUSE)
+	$(BIN)/analysis run --year $(YEAR) --period H2 --warehouse $(WAREHOUSE)
+	$(BIN)/analysis run --year $(YEAR) --period Q4 --warehouse $(WAREHOUSE)
 	for topic in data/topics/*.yaml; do $(BIN)/analysis topic $$topic --year $(YEAR) --warehouse $(WAREHOUSE) || exit 1; done
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.

@@ -19,6 +19,7 @@ config: dict = {}  # 运行配置(analysis run 注入),空为 data/config/run.ya
 inputs: str = ""  # 本次运行的共享输入(analysis run 注入),空为现算 / the run's shared inputs, empty to compute them here
 warehouse: str = ""  # 数据仓库,空为 data/warehouse.duckdb / warehouse file, empty for the default
 notice: str = ""  # 运行提示(如覆盖率低)/ run notice, e.g. low coverage
+compare_with: int = 0  # 与之比较的年度(0 为不比较)/ a year to compare with (0: none)
 
 # %%
 from analysis import plots, summaries
@@ -98,6 +99,17 @@ warn = rp.bilingual(summaries.year_warnings(data, year, cfg.publish))
 rp.key("n_warnings", len(warn))
 rp.table(warn, t(f"{year} 年预警(等级下降、红线事项、异常变化)", f"Early warnings in {year} (grade drops, red lines, unusual changes)"),
          name="early_warnings")
+
+# %%
+if compare_with:
+    rp.heading(t(f"8 {compare_with} 年与 {year} 年比较", f"8 {compare_with} against {year}"))
+    changed, by_dimension = summaries.compare_years(data, compare_with, year, lang)
+    rp.table(by_dimension, t(f"各维度平均得分与对综合指数变化的平均贡献({compare_with}→{year})",
+                             f"Mean dimension scores and mean contributions to the change ({compare_with}→{year})"),
+             name="comparison_by_dimension")
+    rp.table(changed, t(f"各单位综合指数变化及其按维度的精确分解(各维度贡献与交互项之和等于变化)",
+                        f"Change of every unit's index, decomposed exactly by dimension (contributions plus interaction = change)"),
+             name="comparison_units")
 
 # %%
 rp.note(t("综合指数按运行配置中的指数配置计算:监测点先按方向标准化,再按框架权重逐级汇总;等级按配置的分位数或固定阈值划分,"

@@ -143,7 +143,9 @@ def validate(year, warehouse):
               help="覆盖率低时仍生成报告并在每页提示 / report despite low coverage, with a notice on every page")
 @click.option("--period", type=click.Choice(["Y", "H1", "H2", "Q1", "Q2", "Q3", "Q4"]), default="Y", show_default=True,
               help="年度报告 Y、半年诊断 H1/H2、季度监测 Q1–Q4 / yearly set, half-yearly diagnoses or quarterly monitoring")
-def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage, period):
+@click.option("--compare-with", type=int, default=None, help="与之比较的年度,如 2019 / a year to compare with, e.g. 2019")
+def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage, period,
+        compare_with):
     """运行年度报告 / run the yearly report set."""
     from .runner import run_year
 
@@ -151,7 +153,7 @@ def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publis
         result = run_year(year=year, warehouse=warehouse, config=config,
                           only=only.split(",") if only else None, units=units.split(",") if units else None,
                           jobs=jobs, lang=lang, out=out, show_code=show_code, publish=publish or None,
-                          allow_low_coverage=allow_low_coverage, period=period)
+                          allow_low_coverage=allow_low_coverage, period=period, compare_with=compare_with)
     except AnalysisError as e:
         _fail(e)
     click.echo(f"报告索引 / report index: {result.index_path}")

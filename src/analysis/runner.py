@@ -363,7 +363,8 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
 def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
             only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
             lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
-            publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y") -> RunSummary:
+            publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y",
+            compare_with: int | None = None) -> RunSummary:
     """Run the report set of ``year`` (``period="Y"``) or of one of its half years or quarters
     (``"H1"``, ``"H2"``, ``"Q1"``–``"Q4"``) into ``out/<year>/`` or ``out/<year><period>/``.
 
@@ -374,7 +375,8 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     ``config`` is a :class:`RunConfig` or the path of a run config file (default
     ``data/config/run.yaml``); ``lang`` and ``publish`` override it. The inputs stage (one read
     of the warehouse, the index, the uncertainty run) runs once, here, before any notebook; the
-    notebooks read its result. In publish mode the audit files (executed notebooks, sidecars,
+    notebooks read its result. ``compare_with`` (a year) adds the comparison of the two years,
+    with its exact attribution, to the reports that declare it. In publish mode the audit files (executed notebooks, sidecars,
     parameters, manifest) go to ``audit/<year>/`` beside ``reports/``, never into the published
     folder. Raises :class:`ConfigError` (before anything runs) for an invalid config or
     parameter set and for a year without data; notebook failures do not raise, they are in
@@ -383,13 +385,14 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     label = str(year) if period == "Y" else f"{year}{period}"
     with output_lock(Path(out).resolve(), label):
         return _run_year(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage,
-                         period)
+                         period, compare_with)
 
 
 def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
              only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
              lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
-             publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y") -> RunSummary:
+             publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y",
+             compare_with: int | None = None) -> RunSummary:
     """The body of :func:`run_year`, run under the output folder's lock."""
     from .inputs import check_year, prepare_inputs
 
@@ -434,7 +437,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         warning = check_year(inputs, int(year), allow_low_coverage=allow_low_coverage)
         inputs_path = catalog.save_inputs(inputs, tmp_dir / ".inputs")  # removed before the folder is published
         common = {"year": int(year), "period": period, "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
-                  "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning}
+                  "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning,
+                  "compare_with": int(compare_with or 0)}
         for path, declared, overrides in checked:
             name = path.stem
             base = {k: v for k, v in common.items() if k in declared} | overrides

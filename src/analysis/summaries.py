@@ -125,3 +125,29 @@ def count_totals(data, year: int, lang: str = "zh") -> pd.DataFrame:
     now = now.assign(name=now.node.map(lambda c: names.get(c, c)))
     cols = ["node", "name", "previous_total", "total", "change", "pct_change", "direction", "status"]
     return now[cols].reset_index(drop=True)
+
+
+def compare_years(data, year_from: int, year: int, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Any two years compared (e.g. 2019 and 2024): ``(units, dimensions)``.
+
+    ``units``: every unit's index in both years, the change, the rank change and the exact
+    attribution of the change to the dimensions (one column per dimension, plus the interaction
+    when aggregation is not arithmetic), from :func:`analysis.scoring.attribution.compare_two`.
+    ``dimensions``: per dimension, the mean score in both years and the mean contribution.
+    """
+    from .scoring.attribution import compare_two
+
+    cmp = compare_two(data.index, int(year_from), int(year))
+    names = labels(data.framework, lang)
+    nodes = cmp.nodes
+    root = nodes[nodes.level == 0][["unit_id", "score_from", "score", "change", "rank_from", "rank", "rank_change"]]
+    att = cmp.attribution[cmp.attribution.kind != "leaf"]
+    parts = att.pivot_table(index="unit_id", columns="component", values="contribution", aggfunc="sum")
+    parts.columns = [f"{names.get(c, c)}" for c in parts.columns]
+    units = root.merge(parts.reset_index(), on="unit_id", how="left").sort_values("change").reset_index(drop=True)
+    dims = nodes[nodes.level == 1].groupby("node").agg(mean_from=("score_from", "mean"), mean=("score", "mean"),
+                                                       mean_change=("change", "mean")).reset_index()
+    contrib = att.groupby("component").contribution.mean().rename("mean_contribution")
+    dims = dims.merge(contrib, left_on="node", right_index=True, how="left")
+    dims.insert(1, "name", dims.node.map(lambda c: names.get(c, c)))
+    return units, dims
