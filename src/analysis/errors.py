@@ -60,3 +60,11 @@ class InputError(AnalysisError):
 class ConfigError(AnalysisError):
     """A run configuration or parameter file is invalid (message names key and reason)."""
 
+
+
+class WarehouseError(AnalysisError):
+    """The warehouse file cannot be opened or written (damaged, locked, newer); the message says what to do."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the warehouse's write lock and did not release it in time."""
