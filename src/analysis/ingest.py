@@ -614,8 +614,9 @@ def _complete(table: str, df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for col in COLUMNS[table]:
         if col not in df.columns:
-            df[col] = pd.array([pd.NA] * len(df), dtype="Int64") if col in ("valid_from", "valid_to", "year") \
-                else pd.Series([None] * len(df), dtype=object)
+            dtype = {"valid_from": "Int64", "valid_to": "Int64", "deadline": "datetime64[ns]",
+                     "rectified_on": "datetime64[ns]", "kept": "boolean", "fed_back": "boolean"}.get(col, object)
+            df[col] = pd.Series([None] * len(df), index=df.index, dtype=dtype)
     return df
 
 
