@@ -273,7 +273,7 @@ def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
     with ws._get_source() as src:
         while chunk := src.read(1 << 20):
             data = tail + chunk
-            for m in _MERGE_RE.finditer(data):
+            for m in (_MERGE_RE.finditer(data) if b"mergeCell" in data else ()):
                 min_col, min_row, max_col, max_row = range_boundaries(m.group(1).decode().upper())
                 out.add((min_row, min_col, max_row or min_row, max_col or min_col))
             tail = data[-300:]  # a tag cut by the chunk boundary is found whole in the next round
