@@ -763,14 +763,21 @@ def _check_unit_spans(batch: Batch, df: pd.DataFrame, stored: pd.DataFrame, issu
                     "row a valid_from)", int(at), "valid_from", df.valid_from.iloc[int(at)]))
 
 
+def _text(value) -> str:
+    """A cell as text for comparing and quoting records ("" for empty, 2024 not 2024.0 for years)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
 def _describe_change(stored: pd.Series, incoming: pd.Series) -> str:
-    diffs = []
-    for c in stored.index:
-        a, b = stored[c], incoming.get(c)
-        same = (pd.isna(a) and pd.isna(b)) if (not isinstance(a, str) and pd.isna(a)) or \
-            (not isinstance(b, str) and b is not None and pd.isna(b)) else a == b
-        if c != "_pos" and not same:
-            diffs.append(f"{c}: {a!r} → {b!r}")
+    """The fields in which an incoming record differs from the stored one, as 'field: old → new'."""
+    diffs = [f"{c}: {_text(stored[c]) or '(空 empty)'} → {_text(incoming.get(c)) or '(空 empty)'}"
+             for c in stored.index if _text(stored[c]) != _text(incoming.get(c))]
     return "; ".join(diffs[:4])
 
 
@@ -803,7 +810,7 @@ def _check_across_files(typed: list[tuple[Batch, pd.DataFrame]], issues: list[Is
     by_table: dict[str, list[pd.DataFrame]] = {}
     for i, (batch, df) in enumerate(typed):
         cols = [c for c in COLUMNS[batch.table] if c in df.columns]
-        frame = df[cols].astype(object).where(df[cols].notna(), None).astype(str)
+        frame = df[cols].astype(object).map(_text)
         by_table.setdefault(batch.table, []).append(frame.assign(_batch=i, _pos=np.arange(len(df))))
     for table, frames in by_table.items():
         if len(frames) < 2:

@@ -273,7 +273,9 @@ class Warehouse:
         return h.hexdigest()
 
     def counts(self) -> dict[str, int]:
-        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        """Rows per table (tables an older, unmigrated file lacks are left out)."""
+        present = set(self.con.execute("SELECT table_name FROM information_schema.tables").df().table_name)
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES if t in present}
 
     def loaded_hashes(self) -> set[str]:
         """SHA-256 of every file already ingested (re-ingesting one is a no-op)."""
