@@ -36,7 +36,6 @@ import io
 import re
 import sys
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -48,7 +47,7 @@ from tqdm import tqdm
 
 from . import framework as fwmod
 from .errors import InputError, Issue
-from .warehouse import KEYS, TableWrite, Warehouse, read_parquet
+from .warehouse import HISTORY, KEYS, TableWrite, Warehouse, read_parquet
 
 YEAR_RANGE = (2000, 2100)
 PERIODS = ["Q1", "Q2", "Q3", "Q4", "Y"]
@@ -783,15 +782,14 @@ def _describe_change(stored: pd.Series, incoming: pd.Series) -> str:
 
 def _check_changes(wh: Warehouse, batch: Batch, df: pd.DataFrame, replace: bool, issues: list[Issue]) -> int:
     """Stored records this batch would change; an error unless ``replace``. Returns how many."""
-    if batch.table not in ("observations", "units", "problems"):
+    if batch.table not in HISTORY:
         return 0
     changed = wh.changed_records(batch.table, df)
     if replace or changed.empty:
         return len(changed)
-    history = {"observations": "observation_history", "units": "unit_history", "problems": "problem_history"}
     for _, old in changed.iterrows():
         pos = int(old._pos)
-        if batch.table == "observations":
+        if batch.table == "observations" and _text(old.value) != _text(df.value.iloc[pos]):
             issues.append(batch.issue(
                 f"与已入库数值 {old.value:g} 冲突(如确需更正,请使用 --replace,旧值将保留在历史表中)",
                 f"conflicts with the stored value {old.value:g} (use --replace to correct it; the old value is kept "
@@ -799,9 +797,9 @@ def _check_changes(wh: Warehouse, batch: Batch, df: pd.DataFrame, replace: bool,
         else:
             what = _describe_change(old.drop("_pos"), df.iloc[pos])
             issues.append(batch.issue(
-                f"与已入库的记录不同({what});如确需更改,请使用 --replace,旧记录将保留在 {history[batch.table]} 中",
+                f"与已入库的记录不同({what});如确需更改,请使用 --replace,旧记录将保留在 {HISTORY[batch.table]} 中",
                 f"differs from the stored record ({what}); use --replace to change it, the old record is kept in "
-                f"{history[batch.table]}", pos, "+".join(KEYS[batch.table])))
+                f"{HISTORY[batch.table]}", pos, "+".join(KEYS[batch.table])))
     return len(changed)
 
 
