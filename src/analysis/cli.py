@@ -22,10 +22,10 @@ def _fail(err: Exception) -> None:
 
 def _damaged(err: Exception, warehouse: Path) -> None:
     """A DuckDB error met after the warehouse opened: damaged blocks or a full disk."""
-    from .warehouse import _restore_hint
+    from .warehouse import restore_hint
 
     click.echo(f"数据仓库 {warehouse} 读写失败 / the warehouse {warehouse} failed "
-               f"({type(err).__name__}: {str(err).splitlines()[0]}). " + _restore_hint(warehouse), err=True)
+               f"({type(err).__name__}: {str(err).splitlines()[0]}). " + restore_hint(warehouse), err=True)
     sys.exit(2)
 
 

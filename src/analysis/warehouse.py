@@ -102,7 +102,8 @@ class TableWrite:
     sha256: str = ""
 
 
-def _restore_hint(path: Path) -> str:
+def restore_hint(path: Path) -> str:
+    """What to do about a warehouse file that cannot be opened (it is never modified then)."""
     return (f"文件未被改动。请把它移到别处,再用最近的导出恢复:analysis restore <导出目录> --warehouse {path} / "
             f"the file was left untouched. Move it aside and rebuild it from your latest export: "
             f"`analysis restore <export dir> --warehouse {path}`")
@@ -120,7 +121,7 @@ def _check_file(path: Path) -> None:
         what = ("文件为空(0 字节)", "the file is empty (0 bytes)") if not head else (
             "不是 DuckDB 数据库文件", "it is not a DuckDB database file")
         raise WarehouseError(f"数据仓库 {path} 无法打开:{what[0]} / the warehouse {path} cannot be opened: "
-                             f"{what[1]}. " + _restore_hint(path))
+                             f"{what[1]}. " + restore_hint(path))
 
 
 def _lock_holder(message: str) -> str:
@@ -137,7 +138,7 @@ def _connect(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConn
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
                 raise WarehouseError(f"数据仓库 {path} 无法打开 / the warehouse {path} cannot be opened: "
-                                     f"{str(e).splitlines()[0]}. " + _restore_hint(path)) from None
+                                     f"{str(e).splitlines()[0]}. " + restore_hint(path)) from None
             if time.monotonic() >= deadline:
                 who = _lock_holder(str(e))
                 raise WarehouseLocked(
@@ -149,7 +150,7 @@ def _connect(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConn
         except duckdb.Error as e:
             raise WarehouseError(f"数据仓库 {path} 已损坏,无法打开 / the warehouse {path} is damaged and cannot be "
                                  f"opened ({type(e).__name__}: {str(e).splitlines()[0]}). "
-                                 + _restore_hint(path)) from None
+                                 + restore_hint(path)) from None
 
 
 class Warehouse:
@@ -174,7 +175,7 @@ class Warehouse:
             self.con.close()
             raise WarehouseError(f"数据仓库 {self.path} 已损坏,无法读取 / the warehouse {self.path} is damaged and "
                                  f"cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}). "
-                                 + _restore_hint(self.path)) from None
+                                 + restore_hint(self.path)) from None
         except BaseException:
             self.con.close()
             raise
