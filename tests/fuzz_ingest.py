@@ -67,12 +67,12 @@ def _xlsx(rows: list[list], header=HEADER, merges=()) -> bytes:
     return buf.getvalue()
 
 
-def _edit_sheet(data: bytes, edit) -> bytes:
+def _edit_sheet(data: bytes, edit, part: str = "xl/worksheets/sheet1.xml") -> bytes:
     src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for item in src.infolist():
             content = src.read(item.filename)
-            z.writestr(item, edit(content) if item.filename == "xl/worksheets/sheet1.xml" else content)
+            z.writestr(item, edit(content) if item.filename == part else content)
     return out.getvalue()
 
 
@@ -103,8 +103,15 @@ def huge_cells(rng):
     rows = _valid_rows(rng, 5)
     size = rng.choice([40_000, 1_000_000, 5_000_000])
     col = rng.choice([0, 4, 6])
-    rows[rng.randrange(5)][col] = "问" * size if col == 6 else "9" * size
-    return (".csv", _csv(rows)) if rng.random() < 0.5 else (".xlsx", _xlsx(rows))
+    big = "问" * size if col == 6 else "9" * size
+    if rng.random() < 0.5:
+        rows[rng.randrange(5)][col] = big
+        return ".csv", _csv(rows)
+    # openpyxl truncates strings to Excel's 32,767 characters when writing: put the cell in the XML
+    rows[rng.randrange(5)][col] = "HUGECELL"
+    def put(xml: bytes) -> bytes:  # openpyxl writes strings inline or shared, depending on version
+        return xml.replace(b"HUGECELL", big.encode())
+    return ".xlsx", _edit_sheet(_edit_sheet(_xlsx(rows), put), put, part="xl/sharedStrings.xml")
 
 
 def many_columns(rng):
