@@ -10,12 +10,13 @@ COMPARE_WITH ?= 2019
 WAREHOUSE ?= data/warehouse.duckdb
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: install report test bench browser clean help
+.PHONY: install report test bench browser clean help fuzz
 
 help:
 	@echo "make report  - install, build the sample warehouse if missing, run the yearly job for YEAR=$(YEAR)"
 	@echo "make test    - install and run the test suite"
 	@echo "make bench   - run the benchmarks in benchmarks/"
+	@echo "make fuzz    - fuzz CSV/XLSX ingest with resource limits (FUZZ_N inputs per kind; not part of make test)"
 
 # The venv is rebuilt only when the pinned lock or the project metadata change.
 $(STAMP): requirements.lock pyproject.toml
@@ -54,6 +55,13 @@ test: $(STAMP) browser
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Fuzz pass over ingest (docs/reliability.md): each input in a forked child with memory, CPU and
+# wall-clock limits; inputs that end in anything but a load or a located error go to fuzz-findings/.
+FUZZ_N ?= 25
+FUZZ_SEED ?= 15
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz_ingest.py --per-kind $(FUZZ_N) --seed $(FUZZ_SEED) --out fuzz-findings
 
 clean:
 	rm -rf $(VENV) reports/20* reports/index.html

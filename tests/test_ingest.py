@@ -49,7 +49,28 @@ EXPECTED = [
     ("formula.xlsx", 3, "E", "公式", "formula"),
     ("no_header.xlsx", None, None, "找不到表头行", "no header row"),
     ("truncated.xlsx", None, None, "文件已损坏", "damaged"),
+    # issue 15: physical plausibility, damaged workbooks (tests/data/make_bad_inputs.py --reliability)
+    ("infinite_value.csv", 4, "value", "不是有限数值", "not a finite number"),
+    ("infinity_text.csv", 4, "value", "不是有限数值", "not a finite number"),
+    ("huge_value.csv", 4, "value", "绝对值大于", "absolute value above"),
+    ("percent_on_count.csv", 4, "value", "只有百分比指标", "only percentage indicators"),
+    ("fractional_count.csv", 4, "value", "计数应为整数", "a count must be a whole number"),
+    ("future_year.csv", 4, "year", "晚于当前年度", "after the current year"),
+    ("units_fractional_staff.csv", 2, "staff", "人数应为整数", "whole number"),
+    ("corrupt_sheet_xml.xlsx", None, None, "文件已损坏", "damaged"),
+    ("code_as_number.xlsx", 2, "unit_id", "单位代码不存在", "unknown unit_id"),  # no unit 010 here
+    ("empty_sheet.xlsx", None, None, "没有任何数据", "holds no data"),
+    ("nested_merged.xlsx", 2, None, "合并单元格", "merged cells"),
+    # one file, errors in five columns and six rows: issue 18 item 6 wants all of them in one pass
+    ("many_errors.csv", 2, "value", "应为数值", "must be a number"),
+    ("many_errors.csv", 3, "period", "取值不在允许范围", "value not allowed"),
+    ("many_errors.csv", 4, "indicator", "指标代码不在指标体系中", "not in the framework"),
+    ("many_errors.csv", 5, "value", "计数应为整数", "whole number"),
+    ("many_errors.csv", 6, "year", "晚于当前年度", "after the current year"),
+    ("many_errors.csv", 7, "unit_id", "单位代码不存在", "unknown unit_id"),
 ]
+# odd inputs that must load, quickly and in little memory (tests/test_reliability.py)
+ODD_BUT_VALID = ["formatted_to_last_row.xlsx", "formatted_column.xlsx"]
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +90,14 @@ def units_only(small_city, tmp_path):
 
 def test_bad_inputs_cover_at_least_twenty_files():
     assert len({e[0] for e in EXPECTED}) >= 20
-    assert {e[0] for e in EXPECTED} == {p.name for p in BAD.iterdir()}
+    assert {e[0] for e in EXPECTED} | set(ODD_BUT_VALID) == {p.name for p in BAD.iterdir()}
+
+
+def test_every_error_of_a_file_in_one_message(units_only):
+    """The six errors planted in many_errors.csv come back from one ingest, each at its row."""
+    with Warehouse(units_only) as wh, pytest.raises(InputError) as err:
+        ingest([BAD / "many_errors.csv"], wh)
+    assert sorted(i.row for i in err.value.issues) == [2, 3, 4, 5, 6, 7]
 
 
 @pytest.mark.parametrize("name,row,column,zh,en", EXPECTED, ids=[f"{e[0]}:{e[2]}" for e in EXPECTED])

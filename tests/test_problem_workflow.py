@@ -203,7 +203,7 @@ def test_version_1_warehouse_is_migrated_with_a_history(tmp_path):
     with Warehouse(path, read_only=True) as wh:  # read-only: not migrated, still readable
         assert wh.schema_version() == 1 and wh.status_history().empty
     with Warehouse(path) as wh:
-        assert wh.schema_version() == SCHEMA_VERSION == 2
+        assert wh.schema_version() == SCHEMA_VERSION == 3  # 2: unit and problem history; 3: rectification history
         h = wh.status_history().set_index("problem_id")
         p = wh.problems().set_index("problem_id")
     # P1 rectified on 2023-02-15; P2 open, dated by the end of 2023

@@ -20,6 +20,20 @@ def _fail(err: Exception) -> None:
     sys.exit(2)
 
 
+def _damaged(err: Exception, warehouse: Path) -> None:
+    """A DuckDB error met after the warehouse opened: damaged blocks or a full disk."""
+    from .warehouse import restore_hint
+
+    click.echo(f"数据仓库 {warehouse} 读写失败 / the warehouse {warehouse} failed "
+               f"({type(err).__name__}: {str(err).splitlines()[0]}). " + restore_hint(warehouse), err=True)
+    sys.exit(2)
+
+
+LOCK_TIMEOUT = click.option("--lock-timeout", type=float, default=None,
+                            help="等待其他进程释放数据仓库的秒数(默认 30)/ seconds to wait for another process's "
+                                 "lock on the warehouse (default 30)")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """政治生态分析研判 / political ecology analysis and assessment."""
@@ -31,16 +45,58 @@ def cli() -> None:
 @click.option("--replace", is_flag=True, help="以新值替换冲突的已入库数值(旧值存入历史表)/ replace conflicting stored values")
 @click.option("--framework", type=click.Path(exists=True, path_type=Path), default=None,
               help="指标体系文件 / framework file (default: the one stored, else data/framework/framework.csv)")
-def ingest(paths, warehouse, replace, framework):
+@LOCK_TIMEOUT
+def ingest(paths, warehouse, replace, framework, lock_timeout):
     """导入 CSV / XLSX / Parquet 数据 / load data files (all or nothing)."""
+    import duckdb
+
     from .ingest import ingest as run_ingest
+    from .warehouse import Warehouse
 
     try:
-        report = run_ingest(paths, warehouse, replace=replace, framework=framework,
-                            command="analysis ingest " + " ".join(sys.argv[2:]))
+        with Warehouse(warehouse, lock_timeout=lock_timeout) as wh:
+            report = run_ingest(paths, wh, replace=replace, framework=framework,
+                                command="analysis ingest " + " ".join(sys.argv[2:]))
     except (InputError, AnalysisError) as e:
         _fail(e)
+    except duckdb.Error as e:
+        _damaged(e, warehouse)
     click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@WAREHOUSE
+@LOCK_TIMEOUT
+def export(out, warehouse, lock_timeout):
+    """导出全部数据表(含来源与历史)为 Parquet 和校验清单 / export every table to Parquet with a checksum manifest."""
+    import duckdb
+
+    from .warehouse import Warehouse
+    from .warehouse import export as run_export
+
+    try:
+        with Warehouse(warehouse, read_only=True, lock_timeout=lock_timeout) as wh:
+            manifest = run_export(wh, out)
+    except AnalysisError as e:
+        _fail(e)
+    except duckdb.Error as e:
+        _damaged(e, warehouse)
+    click.echo(f"已导出 / exported: {manifest}")
+
+
+@cli.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@WAREHOUSE
+def restore(src, warehouse):
+    """由导出目录重建数据仓库(校验和须一致,不覆盖已有文件)/ rebuild a warehouse from an export folder."""
+    from .warehouse import restore as run_restore
+
+    try:
+        path = run_restore(src, warehouse)
+    except AnalysisError as e:
+        _fail(e)
+    click.echo(f"已恢复 / restored: {path}")
 
 
 @cli.command()
@@ -54,6 +110,8 @@ def ingest(paths, warehouse, replace, framework):
 @click.option("--no-ingest", is_flag=True, help="只生成文件,不入库 / write files only")
 def sample(warehouse, out, n_units, n_years, first_year, seed, no_ingest):
     """生成虚构的示例市数据并入库 / generate the synthetic sample city and load it."""
+    import duckdb
+
     from .sample import SYNTHETIC_LABEL, generate, write_files
 
     data = generate(n_units=n_units, years=range(first_year, first_year + n_years), seed=seed)
@@ -67,6 +125,8 @@ def sample(warehouse, out, n_units, n_years, first_year, seed, no_ingest):
             report = run_ingest(paths, warehouse, command="analysis sample")
         except (InputError, AnalysisError) as e:
             _fail(e)
+        except duckdb.Error as e:
+            _damaged(e, warehouse)
         click.echo(report.summary())
 
 
@@ -99,6 +159,7 @@ def template(year, warehouse, out, problems):
 @WAREHOUSE
 def validate(year, warehouse):
     """数据质量摘要 / print a data-quality summary."""
+    import duckdb
     import pandas as pd
 
     from .panel import yearly_values
@@ -110,6 +171,8 @@ def validate(year, warehouse):
             fw, units, obs = wh.framework(), wh.units(), wh.observations()
     except AnalysisError as e:
         _fail(e)
+    except duckdb.Error as e:
+        _damaged(e, warehouse)
     values = yearly_values(obs, fw, units)
     s = summary(values, fw, units, year)
     cov = s["coverage"] if year is None else s["coverage"][s["coverage"].year == year]

@@ -48,10 +48,17 @@ class AnalysisError(Exception):
 class InputError(AnalysisError):
     """A batch of input failed validation; nothing of it was stored."""
 
+    SHOWN = 200  # the message lists this many; a systematic error in 80,000 rows needs no 80,000 lines
+
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         head = f"输入数据有 {len(self.issues)} 处错误,未写入任何数据 / {len(self.issues)} input error(s); nothing was stored"
-        super().__init__(head + "\n" + "\n".join(f"  - {i}" for i in self.issues))
+        lines = [f"  - {i}" for i in self.issues[:self.SHOWN]]
+        if len(self.issues) > self.SHOWN:
+            rest = len(self.issues) - self.SHOWN
+            lines.append(f"  … 另有 {rest} 处错误(完整列表见 InputError.to_frame())/ {rest} more (all of them in "
+                         "InputError.to_frame())")
+        super().__init__(head + "\n" + "\n".join(lines))
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(i) for i in self.issues])
@@ -60,3 +67,11 @@ class InputError(AnalysisError):
 class ConfigError(AnalysisError):
     """A run configuration or parameter file is invalid (message names key and reason)."""
 
+
+
+class WarehouseError(AnalysisError):
+    """The warehouse file cannot be opened or written (damaged, locked, newer); the message says what to do."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the warehouse's write lock and did not release it in time."""

@@ -15,6 +15,19 @@ Rules (see ``docs/data-model.md``):
 - Headers may be the English column names of the data model, their Chinese names, or both
   (``单位代码 unit_id``). Collection templates (:mod:`analysis.template`) are wide tables,
   one column per monitoring point; they are recognised and melted to observations.
+- Physical plausibility (``docs/reliability.md``): values are finite and at most
+  :data:`MAX_ABS_VALUE` in size, counts are whole numbers, ``85%`` is read as 85 on a
+  percentage leaf (and said so in the report) and refused elsewhere, years are not after the
+  current year and inside the framework's years, observations name units in force that year.
+- Conflicts are errors: the same key with different values in two files of one batch, or a
+  change to a stored observation, unit or problem record, unless ``replace=True`` (the old
+  version then moves to its history table).
+- XLSX is streamed (openpyxl's read-only parser) and only the cells holding data are kept, so
+  a sheet formatted down to row 1,048,576 costs no memory; limits in :data:`MAX_COLUMNS`,
+  :data:`MAX_XLSX_CELLS`, :data:`MAX_EMPTY_RUN` and :data:`MAX_CELL_CHARS`.
+
+This module never runs SQL: it reads and checks files, and hands the warehouse one batch
+(:meth:`analysis.warehouse.Warehouse.write_batch`).
 """
 from __future__ import annotations
 
@@ -23,12 +36,10 @@ import io
 import re
 import sys
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -38,8 +49,10 @@ from . import codes
 from . import framework as fwmod
 from .errors import InputError, Issue
 from .problems import HISTORY_COLUMNS, current_status
-from .warehouse import KEYS, Warehouse
+from .warehouse import HISTORY, KEYS, TableWrite, Warehouse, read_parquet
 
+#: problem columns derived from the status history (never compared or written from a problem row)
+DERIVED_STATUS = ("status", "status_on", "rectified_on")
 YEAR_RANGE = (2000, 2100)
 PERIODS = ["Q1", "Q2", "Q3", "Q4", "Y"]
 UNIT_TYPES = ["county", "department", "enterprise", "college", "township", "school", "hospital", "other"]
@@ -48,6 +61,15 @@ SEVERITIES = list(codes.code_list("severity").codes)
 STATUSES = list(codes.code_list("status").codes)
 ROUND_KINDS = list(codes.code_list("round_kind").codes)
 INSTRUCTION_SHEETS = {"填报说明", "说明", "instructions", "readme"}
+
+# Bounds that keep every input's cost and every stored value physically sensible (docs/reliability.md).
+MAX_ABS_VALUE = 1e9        # no raw count, rate, score or unit size of one unit reaches a billion
+MAX_COLUMNS = 1_000        # a wide template has about 30 columns; more is a broken file
+MAX_XLSX_CELLS = 2_000_000  # non-empty cells per workbook (about 280,000 observations in long form)
+MAX_EMPTY_RUN = 10_000     # consecutive empty rows after which a sheet is considered finished
+MAX_CELL_CHARS = 32_767    # Excel's own limit for one cell
+COUNT_UNITS = ("件", "人", "个", "次", "起", "名", "项")  # a leaf whose unit starts so counts whole things
+SIZE_FIELDS = ("staff", "party_members", "residents")
 
 ALIASES = {
     "单位代码": "unit_id", "年度": "year", "期别": "period", "指标代码": "indicator", "数值": "value",
@@ -181,6 +203,12 @@ class Batch:
     rows: np.ndarray
     sheet: str | None = None
     sha256: str = ""
+    notes: list[str] = field(default_factory=list)  # how a value was read, where it needs saying
+    percent: np.ndarray | None = None  # positions whose value carried a % sign
+
+    @property
+    def label(self) -> str:
+        return self.file + (f"#{self.sheet}" if self.sheet else "")
 
     def issue(self, zh: str, en: str, pos: int | None = None, column: str | None = None, value=None) -> Issue:
         row = int(self.rows[pos]) if pos is not None else None
@@ -196,12 +224,16 @@ class IngestReport:
     loaded: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files already loaded (same hash)
     replaced: int = 0
+    replaced_by_table: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"已载入 / loaded: {r['file']} → {r['table']} ({r['rows']} 行 rows)" for r in self.loaded]
         lines += [f"已存在,跳过 / already loaded, skipped: {f}" for f in self.skipped]
-        if self.replaced:
-            lines.append(f"替换旧值 / values replaced: {self.replaced}(旧值已存入 observation_history)")
+        for table, n in self.replaced_by_table.items():
+            lines.append(f"替换旧记录 / records replaced in {table}: {n}(旧版本已存入历史表 / old versions kept in "
+                         "the history table)")
+        lines += [f"说明 / note: {n}" for n in self.notes]
         return "\n".join(lines) or "无新数据 / nothing new"
 
 
@@ -246,8 +278,15 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     else:
         raise InputError([Issue(str(path), "无法识别文件编码(请另存为 UTF-8 或 GBK 编码的 CSV)",
                                 "cannot decode the file (save it as UTF-8 or GBK CSV)")])
+    first = text.split("\n", 1)[0]
+    if first.count(",") + 1 > MAX_COLUMNS:
+        raise InputError([Issue(str(path), f"表头有 {first.count(',') + 1} 列,超过上限 {MAX_COLUMNS}(是否选错了文件?)",
+                                f"the header has {first.count(',') + 1} columns, more than the limit of "
+                                f"{MAX_COLUMNS} (is this the right file?)", row=1)])
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        raise InputError([Issue(str(path), "文件为空", "the file is empty")]) from None
     except pd.errors.ParserError as e:
         m = re.search(r"line (\d+)", str(e))
         detail = str(e).strip()
@@ -256,55 +295,145 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
                                 row=int(m.group(1)) if m else None)]) from None
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+_MERGE_RE = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}\d{1,7}(?::[A-Za-z]{1,3}\d{1,7})?)"')
 
+
+def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """Merged ranges (min_row, min_col, max_row, max_col) of a read-only sheet.
+
+    Read from the sheet XML with a byte scan, in constant memory: openpyxl's read-only
+    reader does not expose merges, and its full reader would build every styled cell.
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    out, tail = set(), b""
+    with ws._get_source() as src:
+        while chunk := src.read(1 << 20):
+            data = tail + chunk
+            for m in (_MERGE_RE.finditer(data) if b"mergeCell" in data else ()):
+                min_col, min_row, max_col, max_row = range_boundaries(m.group(1).decode().upper())
+                out.add((min_row, min_col, max_row or min_row, max_col or min_col))
+            tail = data[-300:]  # a tag cut by the chunk boundary is found whole in the next round
+    return sorted(out)
+
+
+def _sheet_rows(ws, file: str, issues: list[Issue], notes: list[str]):
+    """Non-empty rows of a read-only sheet as (row number, values, formula columns).
+
+    Styled empty cells cost nothing: only cells holding a value are kept. Reading stops after
+    :data:`MAX_EMPTY_RUN` empty rows following the last data, so a sheet formatted to its last
+    row ends where its data ends. Formula cells without a stored result are flagged.
+    """
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["data_type"], cell["value"] = "f", "=" + (element.findtext(FORMULA_TAG) or "")
+            return cell
+
+    wb = ws.parent
+    last, stopped = 0, None
+    with ws._get_source() as src:
+        parser = Parser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                        date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for idx, cells in parser.parse():
+            kept = [c for c in cells if c["value"] is not None and c["value"] != ""]
+            if not kept:
+                if last and idx - last > MAX_EMPTY_RUN:
+                    stopped = idx
+                    break
+                continue
+            last = idx
+            width = max(c["column"] for c in kept)
+            if width > MAX_COLUMNS:
+                issues.append(Issue(file, f"列数超过上限 {MAX_COLUMNS}(第 {width} 列有数据),请删去多余的列",
+                                    f"more than {MAX_COLUMNS} columns (column {width} holds data); delete the "
+                                    "extra columns", row=idx, sheet=ws.title))
+                return
+            values: list = [None] * width
+            formulas = []
+            for c in kept:
+                if c["data_type"] == "f":
+                    formulas.append((c["column"], c["value"]))
+                else:
+                    values[c["column"] - 1] = c["value"]
+            yield idx, values, formulas
+    if stopped:
+        notes.append(f"{file} sheet {ws.title}: 第 {last} 行之后连续 {MAX_EMPTY_RUN} 行为空,其下的格式化区域未读取 / "
+                     f"after row {last} came {MAX_EMPTY_RUN} empty rows; the formatted area below was not read")
+
+
+def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    file = str(path)
     try:
-        wb_values = openpyxl.load_workbook(path, data_only=True)
-        wb_formulas = openpyxl.load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, ValueError) as e:
-        raise InputError([Issue(str(path), f"文件已损坏或不是有效的 xlsx 文件({type(e).__name__})",
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # any damage openpyxl can meet in the zip or its XML parts
+        raise InputError([Issue(file, f"文件已损坏或不是有效的 xlsx 文件({type(e).__name__})",
                                 f"the file is damaged or not a valid xlsx workbook ({type(e).__name__})")]) from None
     out, issues = [], []
-    for ws in wb_values.worksheets:
-        if ws.sheet_state != "visible" or _norm(ws.title).lower() in INSTRUCTION_SHEETS:
-            continue
-        grid = [[c for c in row] for row in ws.iter_rows(values_only=True)]
-        header_row = next((i for i, row in enumerate(grid[:15])
-                           if any(_canonical_header(v) in ("unit_id", "problem_id", "round_id") for v in row)), None)
-        if header_row is None:
-            if any(any(_norm(v) for v in row) for row in grid):
-                issues.append(Issue(str(path), "找不到表头行(应包含“单位代码 unit_id”或“问题编号 problem_id”)",
-                                    "no header row found (it must contain 'unit_id' or 'problem_id')",
-                                    sheet=ws.title))
-            continue
-        # merged cells: fill header merges; refuse merges inside the data area
-        for rng in ws.merged_cells.ranges:
-            if rng.max_row - 1 <= header_row:
-                top = ws.cell(rng.min_row, rng.min_col).value
-                for r in range(rng.min_row - 1, rng.max_row):
-                    for c in range(rng.min_col - 1, rng.max_col):
-                        grid[r][c] = top
-            else:
-                issues.append(Issue(str(path), f"数据区域存在合并单元格 {rng.coord},请取消合并并在每个单元格中填写数值",
-                                    f"merged cells {rng.coord} in the data area: unmerge them and fill every cell",
-                                    row=rng.min_row, sheet=ws.title))
-        fws = wb_formulas[ws.title]
-        for r_idx, row in enumerate(fws.iter_rows(min_row=header_row + 2), start=header_row + 2):
-            for cell in row:
-                if cell.data_type == "f" and ws.cell(r_idx, cell.column).value is None:
-                    issues.append(Issue(str(path), "单元格含公式但没有计算结果,请在 Excel 中“粘贴为数值”后保存",
+    try:
+        cells = 0
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible" or _norm(ws.title).lower() in INSTRUCTION_SHEETS:
+                continue
+            rows_read: list[tuple[int, list]] = []
+            for idx, values, formulas in _sheet_rows(ws, file, issues, notes):
+                cells += sum(v is not None for v in values)
+                if cells > MAX_XLSX_CELLS:
+                    raise InputError([Issue(file, f"非空单元格超过 {MAX_XLSX_CELLS:,} 个,请拆分为多个文件",
+                                            f"more than {MAX_XLSX_CELLS:,} non-empty cells; split the workbook",
+                                            sheet=ws.title)])
+                for col, formula in formulas:
+                    issues.append(Issue(file, "单元格含公式但没有计算结果,请在 Excel 中“粘贴为数值”后保存",
                                         "the cell holds a formula with no stored result; paste values in Excel "
-                                        "and save", row=r_idx, column=cell.column_letter, value=cell.value,
+                                        "and save", row=idx, column=get_column_letter(col), value=formula,
                                         sheet=ws.title))
-        header = [_norm(v) for v in grid[header_row]]
-        body = grid[header_row + 1:]
-        rows = np.arange(header_row + 2, header_row + 2 + len(body))
-        keep = [i for i, r in enumerate(body) if any(_norm(v) for v in r)]
-        frame = pd.DataFrame([[_norm(v) for v in body[i]] for i in keep], columns=header, dtype=object)
-        frame = frame.loc[:, [h != "" for h in header]]
-        out.append((ws.title, frame, rows[keep]))
+                if any(v is not None for v in values):
+                    rows_read.append((idx, values))
+            if not rows_read:
+                continue
+            width = max(len(v) for _, v in rows_read)
+            numbers = [r for r, _ in rows_read]
+            grid = {r: [_norm(x) for x in v] + [""] * (width - len(v)) for r, v in rows_read}
+            header_row = next((r for r in numbers if r <= 15
+                               and any(_canonical_header(v) in ("unit_id", "problem_id", "round_id") for v in grid[r])), None)
+            if header_row is None:
+                issues.append(Issue(file, "找不到表头行(应包含“单位代码 unit_id”或“问题编号 problem_id”)",
+                                    "no header row found (it must contain 'unit_id' or 'problem_id')", sheet=ws.title))
+                continue
+            # merged cells: fill header merges; refuse merges inside the data area
+            for r0, c0, r1, c1 in _merged_ranges(ws):
+                if r1 <= header_row:
+                    top = grid.get(r0, [""] * width)[c0 - 1] if c0 <= width else ""
+                    for r in range(r0, r1 + 1):
+                        if r in grid:
+                            for c in range(c0 - 1, min(c1, width)):
+                                grid[r][c] = top
+                elif r0 <= max(numbers):
+                    issues.append(Issue(file, f"数据区域存在合并单元格 {get_column_letter(c0)}{r0}:"
+                                              f"{get_column_letter(c1)}{r1},请取消合并并在每个单元格中填写数值",
+                                        f"merged cells {get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1} in "
+                                        "the data area: unmerge them and fill every cell", row=r0, sheet=ws.title))
+            header = grid[header_row]
+            body = [r for r in numbers if r > header_row]
+            frame = pd.DataFrame([grid[r] for r in body], columns=header, dtype=object)
+            if not body:
+                frame = pd.DataFrame(columns=header, dtype=object)
+            frame = frame.loc[:, [h != "" for h in header]]
+            out.append((ws.title, frame, np.asarray(body, dtype=int)))
+    except InputError:
+        raise
+    except Exception as e:  # damaged sheet XML, shared strings or styles met while streaming
+        raise InputError([Issue(file, f"文件已损坏或不是有效的 xlsx 文件({type(e).__name__}),请在 Excel 中打开并另存",
+                                f"the file is damaged or not a valid xlsx workbook ({type(e).__name__}); open it "
+                                "in Excel and save it again")]) from None
+    finally:
+        wb.close()
     if issues:
         raise InputError(issues)
     return out
@@ -315,27 +444,36 @@ def read_file(path: str | Path, framework: pd.DataFrame) -> list[Batch]:
     path = Path(path)
     if not path.exists():
         raise InputError([Issue(str(path), "文件不存在", "file not found")])
-    data = path.read_bytes()
+    if path.is_dir():
+        raise InputError([Issue(str(path), "这是一个文件夹,不是数据文件;请给出其中的文件", "this is a folder, not a "
+                                "data file; name the files in it")])
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError([Issue(str(path), f"无法读取文件({e.strerror or type(e).__name__})",
+                                f"cannot read the file ({e.strerror or type(e).__name__})")]) from None
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise InputError([Issue(str(path), "文件为空", "the file is empty")])
     suffix = path.suffix.lower()
+    notes: list[str] = []
     if suffix == ".csv":
         df = _read_csv(path, data)
         sheets = [(None, df.map(_norm), np.arange(2, len(df) + 2))]
     elif suffix in (".xlsx", ".xlsm"):
-        sheets = _read_xlsx(path)
+        sheets = _read_xlsx(path, notes)
     elif suffix == ".parquet":
-        try:
-            with duckdb.connect() as con:
-                df = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
-        except duckdb.Error as e:
-            raise InputError([Issue(str(path), f"无法读取 Parquet 文件({type(e).__name__})",
-                                    f"cannot read the Parquet file ({type(e).__name__})")]) from None
+        df = read_parquet(path)
+        if df is None:
+            raise InputError([Issue(str(path), "无法读取 Parquet 文件(文件损坏或不是 Parquet)",
+                                    "cannot read the Parquet file (damaged or not Parquet)")])
         sheets = [(None, df.astype(object).map(_norm), np.arange(1, len(df) + 1))]
     else:
         raise InputError([Issue(str(path), f"不支持的文件类型 {suffix or '(无扩展名)'},请使用 CSV、XLSX 或 Parquet",
                                 f"unsupported file type {suffix or '(none)'}; use CSV, XLSX or Parquet")])
+    if not sheets:
+        raise InputError([Issue(str(path), "文件中没有任何数据(所有工作表为空)", "the file holds no data (every "
+                                "sheet is empty)")])
     codes = set(fwmod.leaves(framework).code) | set(fwmod.leaves(framework, "red_line").code)
     batches, issues = [], []
     filled = [f for _, f, _ in sheets if not f.empty]
@@ -346,9 +484,21 @@ def read_file(path: str | Path, framework: pd.DataFrame) -> list[Batch]:
                 continue
             issues.append(Issue(str(path), "没有数据行", "no data rows", sheet=sheet))
             continue
+        if frame.shape[1] > MAX_COLUMNS:
+            issues.append(Issue(str(path), f"列数 {frame.shape[1]} 超过上限 {MAX_COLUMNS}",
+                                f"{frame.shape[1]} columns, more than the limit of {MAX_COLUMNS}", sheet=sheet))
+            continue
+        long = frame.map(len) > MAX_CELL_CHARS
+        for pos, col in zip(*np.nonzero(long.to_numpy())):
+            issues.append(Issue(str(path), f"单元格超过 {MAX_CELL_CHARS} 个字符", f"a cell longer than "
+                                f"{MAX_CELL_CHARS} characters", row=int(rows[pos]), column=str(frame.columns[col]),
+                                sheet=sheet))
+        if long.to_numpy().any():
+            continue
         batch = _classify(str(path), sheet, frame, rows, codes, framework, issues)
         if batch is not None:
             batch.sha256 = digest
+            batch.notes = notes if not batches else []
             batches.append(batch)
     if issues:
         raise InputError(issues)
@@ -437,13 +587,41 @@ def _clean_numeric(series: pd.Series) -> pd.Series:
     return s.where(s != "", None)
 
 
-def _typed(batch: Batch, issues: list[Issue]) -> pd.DataFrame | None:
+def _float(text) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _typed(batch: Batch, issues: list[Issue]) -> tuple[Batch, pd.DataFrame] | None:
+    """Coerce a batch to the table's schema, reporting every failing cell.
+
+    Rows that fail are dropped from the result, so that the later checks (references,
+    plausibility, conflicts) still see every other row: one pass reports all errors of a file.
+    Returns ``None`` when a column-level error (a missing column) leaves nothing to check.
+    """
     frame = batch.frame.copy()
     for col in frame.columns:
         frame[col] = frame[col].astype(object).where(frame[col].astype(str) != "", None)
-    for col in ("value", "staff", "party_members", "residents"):
+    seen: set = set()
+    bad_rows: set[int] = set()
+    percent = np.zeros(len(frame), dtype=bool)
+    for col in ("value", *SIZE_FIELDS):
         if col in frame.columns:
-            frame[col] = _clean_numeric(frame[col].fillna(""))
+            raw = frame[col].fillna("").astype(str).str.strip()
+            if col == "value":
+                percent = raw.str.endswith("%").to_numpy()
+            frame[col] = _clean_numeric(raw)
+            numbers = [_float(v) if isinstance(v, str) else None for v in frame[col]]
+            nonfinite = np.array([v is not None and not np.isfinite(v) for v in numbers], dtype=bool)
+            for pos in np.flatnonzero(nonfinite):
+                issues.append(batch.issue("不是有限数值(Infinity、NaN 或超出双精度范围)",
+                                          "not a finite number (Infinity, NaN or beyond double precision)",
+                                          pos, col, batch.frame[col].iloc[pos]))
+                seen.add((int(pos), col))
+                bad_rows.add(int(pos))
+            frame.loc[nonfinite, col] = None
     for col in ("kept", "fed_back"):
         if col in frame.columns:
             frame[col] = frame[col].map(lambda v: None if v is None else
@@ -454,20 +632,23 @@ def _typed(batch: Batch, issues: list[Issue]) -> pd.DataFrame | None:
             frame[col] = codes.normalise(frame[col], name)[0]
     schema = _schemas()[batch.table]
     try:
-        return schema.validate(frame, lazy=True)
+        df = schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
-        seen = set()
+        whole_column = False
         for _, f in fc.iterrows():
             pos = None if pd.isna(f["index"]) else int(f["index"])
             column = f.column if isinstance(f.column, str) else None
             if f.check == "column_in_dataframe":
                 column = str(f.failure_case)
+                whole_column = True
             elif pos is None:  # a check that crashed on values that already failed type coercion
                 continue
             if f.check == "multiple_fields_uniqueness":  # one issue per duplicated row, not per key column
                 column = "+".join(schema.unique)
             key = (pos, column)
+            if pos is not None:
+                bad_rows.add(pos)
             if key in seen:
                 continue
             seen.add(key)
@@ -476,7 +657,248 @@ def _typed(batch: Batch, issues: list[Issue]) -> pd.DataFrame | None:
             if f.check == "not_nullable" or (value is None and f.check.startswith(("coerce", "dtype"))):
                 zh, en = "不能为空", "must not be empty"
             issues.append(batch.issue(zh, en, pos, column, value))
-        return None
+        if whole_column:
+            return None
+        keep = np.array([i not in bad_rows for i in range(len(frame))], dtype=bool)
+        try:
+            df = schema.validate(frame[keep].reset_index(drop=True), lazy=True)
+        except pa.errors.SchemaErrors:
+            return None
+        batch = Batch(batch.file, batch.table, batch.frame[keep].reset_index(drop=True), batch.rows[keep],
+                      batch.sheet, batch.sha256, batch.notes, percent[keep])
+        return batch, df
+    if bad_rows:  # non-finite numbers only
+        keep = np.array([i not in bad_rows for i in range(len(frame))], dtype=bool)
+        batch = Batch(batch.file, batch.table, batch.frame[keep].reset_index(drop=True), batch.rows[keep],
+                      batch.sheet, batch.sha256, batch.notes, percent[keep])
+        return batch, df[keep].reset_index(drop=True)
+    batch.percent = percent
+    return batch, df
+
+
+def _complete(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Add the optional columns a file left out, empty, so that every record is compared and stored whole."""
+    df = df.copy()
+    for col in COLUMNS[table]:
+        if col not in df.columns:
+            dtype = {"valid_from": "Int64", "valid_to": "Int64", "deadline": "datetime64[ns]",
+                     "rectified_on": "datetime64[ns]", "kept": "boolean", "fed_back": "boolean"}.get(col, object)
+            df[col] = pd.Series([None] * len(df), index=df.index, dtype=dtype)
+    return df
+
+
+def _restore_leading_zeros(batch: Batch, df: pd.DataFrame, known: set[str], notes: list[str]) -> None:
+    """Give back the leading zeros a spreadsheet took from a unit code typed as a number.
+
+    ``010`` typed into an Excel cell is stored as the number 10. A code of digits that is not
+    a known unit but equals exactly one known code without its leading zeros is read as that
+    code, and the report says so; with two candidates it stays unknown (an error).
+    """
+    if "unit_id" not in df.columns or batch.table == "units":
+        return
+    padded: dict[str, list[str]] = {}
+    for code in known:
+        if code.isdigit() and code.startswith("0"):
+            padded.setdefault(code.lstrip("0") or "0", []).append(code)
+    if not padded:
+        return
+    fixed = 0
+    for pos in np.flatnonzero(~df.unit_id.isin(known).to_numpy()):
+        code = df.unit_id.iloc[pos]
+        match = padded.get(code.lstrip("0") or "0", []) if code.isdigit() else []
+        if len(match) == 1:
+            df.iloc[pos, df.columns.get_loc("unit_id")] = match[0]
+            fixed += 1
+    if fixed:
+        notes.append(f"{batch.label}: {fixed} 个单位代码被表格软件存成了数字,已按单位表补回前导零(如 10 → 010)/ "
+                     f"{fixed} unit code(s) had been stored as numbers by the spreadsheet; leading zeros restored "
+                     "from the units table (e.g. 10 → 010)")
+
+
+def _leaf_table(fw: pd.DataFrame) -> pd.DataFrame:
+    return fw[fw.role.isin(["score", "red_line"])].drop_duplicates("code", keep="last").set_index("code")
+
+
+def _year_bounds(fw: pd.DataFrame) -> tuple[int | None, int]:
+    """Years an observation may carry: inside the framework's versions, and not after this year."""
+    lo = fw.valid_from.astype("Float64") if "valid_from" in fw.columns else pd.Series(dtype="Float64")
+    hi = fw.valid_to.astype("Float64") if "valid_to" in fw.columns else pd.Series(dtype="Float64")
+    first = int(lo.min()) if len(lo) and lo.notna().all() else None
+    last = int(hi.max()) if len(hi) and hi.notna().all() else None
+    this_year = date.today().year
+    return first, min(this_year, last) if last is not None else this_year
+
+
+def _check_plausible(batch: Batch, df: pd.DataFrame, fw: pd.DataFrame, notes: list[str],
+                     issues: list[Issue]) -> None:
+    """Values a count, rate, score, size or year can take in the physical world."""
+    if "year" in df.columns:
+        first, last = _year_bounds(fw) if batch.table == "observations" else (None, date.today().year)
+        late = df.year.astype("int64") > last
+        for pos in np.flatnonzero(late.to_numpy()):
+            why = ("晚于当前年度", "after the current year") if last == date.today().year else (
+                f"晚于指标体系的适用年度(至 {last})", f"after the framework's last year ({last})")
+            issues.append(batch.issue(*why, pos, "year", int(df.year.iloc[pos])))
+        if first is not None:
+            for pos in np.flatnonzero((df.year.astype("int64") < first).to_numpy()):
+                issues.append(batch.issue(f"早于指标体系的适用年度(自 {first})", f"before the framework's first year "
+                                          f"({first})", pos, "year", int(df.year.iloc[pos])))
+    for col in SIZE_FIELDS:
+        if col in df.columns:
+            v = df[col].astype(float)
+            for pos in np.flatnonzero((v.notna() & (v > MAX_ABS_VALUE)).to_numpy()):
+                issues.append(batch.issue(f"数值大于 {MAX_ABS_VALUE:.0e},不可能是一个单位的人数", f"larger than "
+                                          f"{MAX_ABS_VALUE:.0e}, impossible for one unit's head count",
+                                          pos, col, v.iloc[pos]))
+            for pos in np.flatnonzero((v.notna() & (v % 1 != 0)).to_numpy()):
+                issues.append(batch.issue("人数应为整数", "a head count must be a whole number", pos, col, v.iloc[pos]))
+    if batch.table != "observations":
+        return
+    leaf = _leaf_table(fw)
+    known = df.indicator.isin(leaf.index)
+    unit = df.indicator.map(leaf.unit).fillna("").astype(str)
+    vmax = df.indicator.map(leaf.valid_max).astype(float)
+    vmin = df.indicator.map(leaf.valid_min).astype(float)
+    value = df.value.astype(float)
+    huge = known & (value.abs() > MAX_ABS_VALUE) & ~((vmax.notna() & (value > 0)) | (vmin.notna() & (value < 0)))
+    for pos in np.flatnonzero(huge.to_numpy()):
+        issues.append(batch.issue(f"数值绝对值大于 {MAX_ABS_VALUE:.0e},不可能是一个单位一期的计数、比率或得分"
+                                  f"(计量单位 {unit.iloc[pos] or '无'})",
+                                  f"absolute value above {MAX_ABS_VALUE:.0e}: impossible for one unit's count, "
+                                  f"rate or score in one period (unit {unit.iloc[pos] or 'none'})",
+                                  pos, "value", value.iloc[pos]))
+    counts = known & unit.str.startswith(COUNT_UNITS) & (value % 1 != 0) & ~huge
+    for pos in np.flatnonzero(counts.to_numpy()):
+        issues.append(batch.issue(f"计数应为整数(计量单位 {unit.iloc[pos]},分母由系统换算)",
+                                  f"a count must be a whole number (unit {unit.iloc[pos]}; the denominator is "
+                                  "applied later)", pos, "value", value.iloc[pos]))
+    percent = batch.percent if batch.percent is not None else np.zeros(len(df), dtype=bool)
+    wrong = known.to_numpy() & percent & (unit != "%").to_numpy()
+    for pos in np.flatnonzero(wrong):
+        issues.append(batch.issue(f"只有百分比指标可以带 % 号(该指标计量单位为 {unit.iloc[pos]})",
+                                  f"only percentage indicators may carry a % sign (this one's unit is "
+                                  f"{unit.iloc[pos]})", pos, "value", batch.frame.value.iloc[pos]))
+    read = percent & (unit == "%").to_numpy()
+    if read.any():
+        first = int(np.flatnonzero(read)[0])
+        notes.append(f"{batch.label}: {int(read.sum())} 个百分比数值带 % 号,已按百分数读取(如第 {int(batch.rows[first])} 行 "
+                     f"“{batch.frame.value.iloc[first]}” → {value.iloc[first]:g})/ {int(read.sum())} percentage "
+                     f"value(s) carried a % sign and were read as percent (e.g. row {int(batch.rows[first])}: "
+                     f"'{batch.frame.value.iloc[first]}' → {value.iloc[first]:g})")
+
+
+def _check_in_force(batch: Batch, df: pd.DataFrame, units: pd.DataFrame, issues: list[Issue]) -> None:
+    """Observations only for units in force that year (``valid_from`` ≤ year ≤ ``valid_to``)."""
+    if batch.table != "observations" or units.empty:
+        return
+    spans = units[["unit_id", "valid_from", "valid_to"]].copy()
+    spans["lo"] = spans.valid_from.astype("Float64").fillna(-np.inf).astype(float)
+    spans["hi"] = spans.valid_to.astype("Float64").fillna(np.inf).astype(float)
+    obs = pd.DataFrame({"unit_id": df.unit_id.to_numpy(), "year": df.year.astype(float).to_numpy(),
+                        "_pos": np.arange(len(df))})
+    m = obs.merge(spans[["unit_id", "lo", "hi"]], on="unit_id", how="inner")
+    m["in_force"] = (m.lo <= m.year) & (m.year <= m.hi)
+    listed = m.groupby("_pos").in_force.any()
+    described = spans.groupby("unit_id").apply(
+        lambda g: "、".join(f"{'' if np.isinf(a) else int(a)}–{'' if np.isinf(b) else int(b)}"
+                           for a, b in zip(g.lo, g.hi)), include_groups=False)
+    for pos in listed.index[~listed.to_numpy()]:
+        uid = df.unit_id.iloc[pos]
+        issues.append(batch.issue(f"该单位在 {int(df.year.iloc[pos])} 年不存续(单位表中的起止年度为 {described[uid]})",
+                                  f"the unit is not in force in {int(df.year.iloc[pos])} (its valid_from–valid_to "
+                                  f"in the units table: {described[uid]})", pos, "year", int(df.year.iloc[pos])))
+
+
+def _check_unit_spans(batch: Batch, df: pd.DataFrame, stored: pd.DataFrame, issues: list[Issue]) -> None:
+    """The rows of one unit (stored and incoming) must cover disjoint years: a rename adds a row."""
+    key = ["unit_id", "valid_from"]
+    inc = df[["unit_id", "valid_from", "valid_to"]].assign(_pos=np.arange(len(df)))
+    old = stored[["unit_id", "valid_from", "valid_to"]].assign(_pos=-1)
+    old = old[~old.set_index(key).index.isin(inc.set_index(key).index)]
+    both = pd.concat([old, inc], ignore_index=True)
+    both = both[both.unit_id.isin(set(inc.unit_id))]
+    both["lo"] = both.valid_from.astype("Float64").fillna(-np.inf).astype(float)
+    both["hi"] = both.valid_to.astype("Float64").fillna(np.inf).astype(float)
+    for uid, g in both.sort_values(["unit_id", "lo"]).groupby("unit_id", sort=False):
+        lo, hi, pos = g.lo.to_numpy(), g.hi.to_numpy(), g._pos.to_numpy()
+        for i in range(1, len(g)):
+            if lo[i] <= hi[:i].max():
+                at = pos[i] if pos[i] >= 0 else pos[i - 1]
+                issues.append(batch.issue(
+                    "同一单位的两行起止年度重叠(更名请给旧行填写终止年度、新行填写起始年度)",
+                    "two rows of one unit overlap in years (for a rename give the old row a valid_to and the new "
+                    "row a valid_from)", int(at), "valid_from", df.valid_from.iloc[int(at)]))
+
+
+def _text(value) -> str:
+    """A cell as text for comparing and quoting records ("" for empty, 2024 not 2024.0 for years)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _describe_change(stored: pd.Series, incoming: pd.Series) -> str:
+    """The fields in which an incoming record differs from the stored one, as 'field: old → new'."""
+    diffs = [f"{c}: {_text(stored[c]) or '(空 empty)'} → {_text(incoming.get(c)) or '(空 empty)'}"
+             for c in stored.index if _text(stored[c]) != _text(incoming.get(c))]
+    return "; ".join(diffs[:4])
+
+
+def _check_changes(wh: Warehouse, batch: Batch, df: pd.DataFrame, replace: bool, issues: list[Issue]) -> int:
+    """Stored records this batch would change; an error unless ``replace``. Returns how many."""
+    if batch.table not in HISTORY:
+        return 0
+    changed = wh.changed_records(batch.table, df)
+    if replace or changed.empty:
+        return len(changed)
+    for _, old in changed.iterrows():
+        pos = int(old._pos)
+        if batch.table == "observations" and _text(old.value) != _text(df.value.iloc[pos]):
+            issues.append(batch.issue(
+                f"与已入库数值 {old.value:g} 冲突(如确需更正,请使用 --replace,旧值将保留在历史表中)",
+                f"conflicts with the stored value {old.value:g} (use --replace to correct it; the old value is kept "
+                "in observation_history)", pos, "value", df.value.iloc[pos]))
+        else:
+            what = _describe_change(old.drop("_pos"), df.iloc[pos])
+            issues.append(batch.issue(
+                f"与已入库的记录不同({what});如确需更改,请使用 --replace,旧记录将保留在 {HISTORY[batch.table]} 中",
+                f"differs from the stored record ({what}); use --replace to change it, the old record is kept in "
+                f"{HISTORY[batch.table]}", pos, "+".join(KEYS[batch.table])))
+    return len(changed)
+
+
+def _check_across_files(typed: list[tuple[Batch, pd.DataFrame]], issues: list[Issue]) -> None:
+    """The same key with different content in two files (or sheets) of one batch names both places."""
+    by_table: dict[str, list[pd.DataFrame]] = {}
+    for i, (batch, df) in enumerate(typed):
+        cols = [c for c in COLUMNS[batch.table] if c in df.columns]
+        frame = df[cols].astype(object).map(_text)
+        by_table.setdefault(batch.table, []).append(frame.assign(_batch=i, _pos=np.arange(len(df))))
+    for table, frames in by_table.items():
+        if len(frames) < 2:
+            continue
+        keys = KEYS[table]
+        allrows = pd.concat(frames, ignore_index=True)
+        dup = allrows[allrows.duplicated(keys, keep=False)]
+        for _, g in dup.groupby(keys, sort=False):
+            first = g.iloc[0]
+            content = [c for c in g.columns if c not in ("_batch", "_pos")]
+            for _, other in g.iloc[1:].iterrows():
+                if other._batch == first._batch:
+                    continue  # a duplicate inside one file is reported by the schema
+                if (other[content] == first[content]).all():
+                    continue  # the same record twice is harmless
+                b0, b1 = typed[first._batch][0], typed[other._batch][0]
+                where = f"{b0.label} 第 {int(b0.rows[first._pos])} 行 / row {int(b0.rows[first._pos])}"
+                diff = "; ".join(f"{c}: {first[c]} ≠ {other[c]}" for c in content if first[c] != other[c])
+                issues.append(b1.issue(f"与同批次 {where} 的同一记录取值不同({diff}),请只保留正确的一份",
+                                       f"the same record as {b0.label} row {int(b0.rows[first._pos])} with different "
+                                       f"values ({diff}); keep only the correct one", int(other._pos),
+                                       "+".join(keys)))
 
 
 def _check_references(batch: Batch, df: pd.DataFrame, fw: pd.DataFrame, known_units: set[str],
@@ -566,29 +988,6 @@ def _history_rows(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _check_conflicts(wh: Warehouse, batch: Batch, df: pd.DataFrame, replace: bool,
-                     issues: list[Issue]) -> pd.DataFrame:
-    """Rows whose key is stored with a different value; an error unless ``replace``."""
-    if batch.table != "observations":
-        return df.iloc[0:0]
-    wh.con.register("_incoming", df[KEYS["observations"] + ["value"]])
-    try:
-        clash = wh.con.execute(
-            "SELECT i.*, o.value AS stored FROM _incoming i JOIN observations o USING (unit_id, year, period, indicator)"
-            " WHERE o.value <> i.value").df()
-    finally:
-        wh.con.unregister("_incoming")
-    if not replace and len(clash):
-        pos_of = {tuple(k): p for p, k in enumerate(df[KEYS["observations"]].itertuples(index=False))}
-        for _, r in clash.iterrows():
-            pos = pos_of[(r.unit_id, r.year, r.period, r.indicator)]
-            issues.append(batch.issue(
-                f"与已入库数值 {r.stored:g} 冲突(如确需更正,请使用 --replace,旧值将保留在历史表中)",
-                f"conflicts with the stored value {r.stored:g} (use --replace to correct it; the old value is kept "
-                "in observation_history)", pos, "value", r.value))
-    return clash
-
-
 # --------------------------------------------------------------------------------------------
 def ingest(paths, warehouse: str | Path | Warehouse, replace: bool = False,
            framework: str | Path | pd.DataFrame | None = None, command: str = "") -> IngestReport:
@@ -611,87 +1010,75 @@ def _ingest(wh: Warehouse, paths: list[Path], replace: bool, framework, command:
         stored = wh.table("framework")
         fw, fw_source = (wh.framework(), None) if len(stored) else (fwmod.load_framework(), str(fwmod.DEFAULT_PATH))
     report = IngestReport()
-    loaded_hashes = set(wh.con.execute("SELECT sha256 FROM provenance").df().sha256)
+    loaded_hashes = wh.loaded_hashes()
     issues: list[Issue] = []
     batches: list[Batch] = []
     for path in tqdm(paths, desc="读取 / reading", unit="file", disable=len(paths) < 2 or not sys.stderr.isatty()):
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
             if digest in loaded_hashes:
                 report.skipped.append(str(path))
                 continue
             batches.extend(read_file(path, fw))
         except InputError as e:
             issues.extend(e.issues)
+    for b in batches:
+        report.notes.extend(b.notes)
     batches.sort(key=lambda b: ORDER.index(b.table))
-    known_units = set(wh.con.execute("SELECT DISTINCT unit_id FROM units").df().unit_id)
+    stored_units = wh.units()
+    units = stored_units
+    known_units = set(stored_units.unit_id)
     known = {"rounds": set(wh.inspection_rounds().round_id), "problems": set(wh.problems().problem_id)}
-    typed: list[tuple[Batch, pd.DataFrame, pd.DataFrame]] = []
-    for batch in batches:
-        df = _typed(batch, issues)
-        if df is None:
+    typed: list[tuple[Batch, pd.DataFrame]] = []
+    for raw in batches:
+        result = _typed(raw, issues)
+        if result is None:
             continue
+        batch, df = result
+        df = _complete(batch.table, df)
         if batch.table == "units":
+            _check_unit_spans(batch, df, stored_units, issues)
             known_units |= set(df.unit_id)
+            fresh = df[["unit_id", "valid_from", "valid_to"]]
+            units = pd.concat([units[["unit_id", "valid_from", "valid_to"]], fresh], ignore_index=True)
+        _restore_leading_zeros(batch, df, known_units, report.notes)
         _check_references(batch, df, fw, known_units, issues)
         _check_problem_references(batch, df, known, issues)
-        clash = _check_conflicts(wh, batch, df, replace, issues)
-        typed.append((batch, df, clash))
+        _check_plausible(batch, df, fw, report.notes, issues)
+        _check_in_force(batch, df, units, issues)
+        # a problem's status is derived from its history: a new status is a new history row, not a change
+        _check_changes(wh, batch, df.drop(columns=[c for c in DERIVED_STATUS if batch.table == "problems" and c in df]),
+                       replace, issues)
+        typed.append((batch, df))
+    _check_across_files(typed, issues)
     if issues:
         raise InputError(issues)
 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    touched: set[str] = set()
-    wh.con.execute("BEGIN TRANSACTION")
-    try:
-        if fw_source is not None:
-            wh.replace_framework(fw, fw_source)
-        for batch, df, clash in typed:
-            if batch.table == "observations" and len(clash):
-                wh.con.register("_clash", clash[KEYS["observations"]])
-                wh.con.execute(
-                    "INSERT INTO observation_history SELECT o.*, ?, ? FROM observations o "
-                    "JOIN _clash c USING (unit_id, year, period, indicator)", [now, batch.file])
-                wh.con.unregister("_clash")
-                report.replaced += len(clash)
-            if batch.table in ("problems", "problem_status_history"):
-                hist = _history_rows(df) if batch.table == "problems" else df.reindex(columns=HISTORY_COLUMNS)
-                hist = hist.assign(recorded_at=now, recorded_from=batch.file + (f"#{batch.sheet}" if batch.sheet else ""))
-                touched |= set(hist.problem_id)
-            if batch.table == "problems":
-                _upsert(wh, batch.table, df)
-                wh.upsert_keyed("problem_status_history", hist.drop_duplicates(KEYS["problem_status_history"], keep="last"))
-            elif batch.table in ("problem_status_history", "inspection_rounds"):
-                wh.upsert_keyed(batch.table, hist if batch.table == "problem_status_history"
-                                else df.reindex(columns=COLUMNS[batch.table]))
-            else:
-                _upsert(wh, batch.table, df)
-            wh.con.execute("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
-                           [batch.file + (f"#{batch.sheet}" if batch.sheet else ""), batch.sha256, batch.table,
-                            len(df), now, command])
-            report.loaded.append({"file": batch.file, "sheet": batch.sheet, "table": batch.table, "rows": len(df)})
-        if touched:  # the current status of every problem whose history changed is derived anew
-            wh.set_problem_status(current_status(wh.history_of(touched)))
-        wh.con.execute("COMMIT")
-    except Exception:
-        wh.con.execute("ROLLBACK")
-        raise
+    writes, touched = [], set()
+    for b, df in typed:
+        if b.table in ("problems", "problem_status_history"):
+            hist = _history_rows(df) if b.table == "problems" else df.reindex(columns=HISTORY_COLUMNS)
+            hist = hist.assign(recorded_at=now, recorded_from=b.label).drop_duplicates(
+                KEYS["problem_status_history"], keep="last")
+            touched |= set(hist.problem_id)
+            if b.table == "problem_status_history":
+                writes.append(TableWrite(b.table, hist, b.label, b.sha256))
+                continue
+            writes.append(TableWrite(b.table, df.drop(columns=[c for c in DERIVED_STATUS if c in df])[
+                [c for c in COLUMNS[b.table] if c in df.columns and c not in DERIVED_STATUS]], b.label, b.sha256))
+            # the status each problem row reports, as a history row (derived: no provenance row of its own)
+            writes.append(TableWrite("problem_status_history", hist, b.label, b.sha256, provenance=False))
+            continue
+        writes.append(TableWrite(b.table, df[[c for c in COLUMNS[b.table] if c in df.columns]], b.label, b.sha256))
+
+    def derive_status(store: Warehouse) -> None:  # the current status of every problem whose history changed
+        if touched:
+            store.set_problem_status(current_status(store.history_of(touched)))
+
+    replaced = wh.write_batch(writes, framework=fw if fw_source is not None else None,
+                              framework_source=fw_source, command=command, after=derive_status)
+    report.replaced_by_table = replaced
+    report.replaced = replaced.get("observations", 0)
+    report.loaded = [{"file": b.file, "sheet": b.sheet, "table": b.table, "rows": len(df)} for b, df in typed]
     return report
-
-
-def _upsert(wh: Warehouse, table: str, df: pd.DataFrame) -> None:
-    cols = [c for c in COLUMNS[table] if c in df.columns]
-    frame = df[cols].copy()
-    if table == "units":
-        # a units file describes the units it names completely: their previous rows are replaced
-        wh.con.register("_ids", frame[["unit_id"]].drop_duplicates())
-        wh.con.execute("DELETE FROM units WHERE unit_id IN (SELECT unit_id FROM _ids)")
-        wh.con.unregister("_ids")
-        wh._insert("units", frame)
-        return
-    keys = KEYS[table]
-    wh.con.register("_keys", frame[keys])
-    cond = " AND ".join(f"t.{k} = k.{k}" for k in keys)
-    wh.con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _keys k WHERE {cond})")
-    wh.con.unregister("_keys")
-    wh._insert(table, frame)

@@ -1,12 +1,27 @@
 """The warehouse: one embedded DuckDB file (default ``data/warehouse.duckdb``).
 
 It records its schema version in ``meta`` from the first release on. Opening a warehouse
-written by an older release applies the migrations in :data:`MIGRATIONS` in one transaction;
-one written by a newer release is refused rather than damaged.
+written by an older release first copies the file beside itself (``<name>.v<N>.bak``), then
+applies the migrations in :data:`MIGRATIONS` in one transaction; one written by a newer release
+is refused rather than damaged.
+
+All SQL of the package lives here. Writes go through :meth:`Warehouse.write_batch`, one
+transaction per ingest: a crash leaves the whole batch or none of it (DuckDB's write-ahead log).
+A damaged file or one locked by another process ends in a :class:`~analysis.errors.WarehouseError`
+that says what happened and what to do; the file itself is never touched then.
+:func:`export` and :func:`restore` write every table to Parquet with a SHA-256 manifest and
+rebuild an identical warehouse from it (see ``docs/reliability.md``).
 """
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,10 +29,13 @@ import duckdb
 import pandas as pd
 
 from . import framework as fwmod
-from .errors import AnalysisError
+from .errors import AnalysisError, WarehouseError, WarehouseLocked
 
 DEFAULT_PATH = Path("data/warehouse.duckdb")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# How long an opening waits for another process's write lock (seconds); ANALYSIS_LOCK_TIMEOUT overrides.
+LOCK_TIMEOUT = 30.0
+_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 
 TABLES: dict[str, str] = {
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
@@ -45,6 +63,14 @@ TABLES: dict[str, str] = {
                           "kind VARCHAR NOT NULL, rechecks VARCHAR, start_on DATE, end_on DATE"),
     "provenance": ("file VARCHAR, sha256 VARCHAR, table_name VARCHAR, rows INTEGER, loaded_at TIMESTAMP, "
                    "command VARCHAR"),
+    # schema 2: replaced unit and problem records are kept, as replaced observations always were
+    "unit_history": ("unit_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, type VARCHAR, region VARCHAR, "
+                     "staff DOUBLE, party_members DOUBLE, residents DOUBLE, valid_from INTEGER, valid_to INTEGER, "
+                     "successor_id VARCHAR, replaced_at TIMESTAMP, replaced_by VARCHAR"),
+    "problem_history": ("problem_id VARCHAR, unit_id VARCHAR, year INTEGER, source VARCHAR, aspect VARCHAR, "
+                        "category VARCHAR, description VARCHAR, severity VARCHAR, status VARCHAR, deadline DATE, "
+                        "rectified_on DATE, kept BOOLEAN, fed_back BOOLEAN, replaced_at TIMESTAMP, "
+                        "replaced_by VARCHAR, round_id VARCHAR, status_on DATE"),
 }
 KEYS = {
     "units": ["unit_id", "valid_from"],
@@ -56,48 +82,134 @@ KEYS = {
 }
 DATA_TABLES = ["framework", "units", "focal_units", "observations", "problems", "problem_status_history",
                "inspection_rounds"]
+# where the stored version of a replaced record goes
+HISTORY = {"observations": "observation_history", "units": "unit_history", "problems": "problem_history"}
+V1_TABLES = ["meta", "framework", "framework_versions", "units", "focal_units", "observations",
+             "observation_history", "problems", "provenance"]
 
 
 def _create_v1(con: duckdb.DuckDBPyConnection) -> None:
-    for name, ddl in TABLES.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
+    for name in V1_TABLES:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({TABLES[name]})")
 
 
-def _v2_problem_history(con: duckdb.DuckDBPyConnection) -> None:
-    """Version 2: rectification history and inspection rounds. A version-1 warehouse keeps its
+def _create_v2(con: duckdb.DuckDBPyConnection) -> None:
+    for name in ("unit_history", "problem_history"):
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({TABLES[name]})")
+
+
+def _v3_problem_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 3: rectification history and inspection rounds. A version-1 warehouse keeps its
     problems; each gets one history row from its stored status (dated by its completion date,
     else the end of its year), so the current status derived from the history is unchanged."""
     con.execute("ALTER TABLE problems ADD COLUMN IF NOT EXISTS round_id VARCHAR")
     con.execute("ALTER TABLE problems ADD COLUMN IF NOT EXISTS status_on DATE")
+    for col in ("round_id VARCHAR", "status_on DATE"):
+        con.execute(f"ALTER TABLE problem_history ADD COLUMN IF NOT EXISTS {col}")
     for name in ("problem_status_history", "inspection_rounds"):
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({TABLES[name]})")
     con.execute(
         "INSERT OR IGNORE INTO problem_status_history "
         "SELECT problem_id, status, coalesce(CASE WHEN status = 'rectified' THEN rectified_on END, "
         "make_date(year, 12, 31)), NULL, '由第 1 版数据仓库的整改状态生成 / migrated from schema version 1', "
-        "current_timestamp, 'schema migration 2' FROM problems WHERE status IS NOT NULL")
+        "current_timestamp, 'schema migration 3' FROM problems WHERE status IS NOT NULL")
     con.execute(
         "UPDATE problems SET status_on = coalesce(CASE WHEN status = 'rectified' THEN rectified_on END, "
         "make_date(year, 12, 31)) WHERE status_on IS NULL")
 
 
 # Migrations: MIGRATIONS[n] brings a warehouse from version n - 1 to n.
-MIGRATIONS = {1: _create_v1, 2: _v2_problem_history}
+MIGRATIONS = {1: _create_v1, 2: _create_v2, 3: _v3_problem_history}
+
+
+@dataclass
+class TableWrite:
+    """One table's rows from one input (file or sheet), written by :meth:`Warehouse.write_batch`."""
+
+    table: str
+    frame: pd.DataFrame
+    file: str
+    sha256: str = ""
+    provenance: bool = True  # False for rows derived from another write of the batch
+
+
+def restore_hint(path: Path) -> str:
+    """What to do about a warehouse file that cannot be opened (it is never modified then)."""
+    return (f"文件未被改动。请把它移到别处,再用最近的导出恢复:analysis restore <导出目录> --warehouse {path} / "
+            f"the file was left untouched. Move it aside and rebuild it from your latest export: "
+            f"`analysis restore <export dir> --warehouse {path}`")
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before DuckDB sees it, a path that cannot be a warehouse (DuckDB would overwrite some)."""
+    if path.is_dir():
+        raise WarehouseError(f"数据仓库路径是一个目录:{path} / the warehouse path is a directory: {path}")
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if len(head) < 12 or head[8:12] != _MAGIC:
+        what = ("文件为空(0 字节)", "the file is empty (0 bytes)") if not head else (
+            "不是 DuckDB 数据库文件", "it is not a DuckDB database file")
+        raise WarehouseError(f"数据仓库 {path} 无法打开:{what[0]} / the warehouse {path} cannot be opened: "
+                             f"{what[1]}. " + restore_hint(path))
+
+
+def _lock_holder(message: str) -> str:
+    m = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+    return f"{m.group(1)} (PID {m.group(2)})" if m else "另一个进程 / another process"
+
+
+def _connect(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting up to ``timeout`` seconds while another process holds the lock."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise WarehouseError(f"数据仓库 {path} 无法打开 / the warehouse {path} cannot be opened: "
+                                     f"{str(e).splitlines()[0]}. " + restore_hint(path)) from None
+            if time.monotonic() >= deadline:
+                who = _lock_holder(str(e))
+                raise WarehouseLocked(
+                    f"数据仓库 {path} 正被 {who} 使用,等待 {timeout:g} 秒后仍未释放。请等该进程结束后重试"
+                    f"(或用 --lock-timeout 延长等待)/ the warehouse {path} is in use by {who} and was not released "
+                    f"within {timeout:g} s. Wait for that process to finish and retry (or wait longer with "
+                    "--lock-timeout); nothing was changed") from None
+            time.sleep(0.2)
+        except duckdb.Error as e:
+            raise WarehouseError(f"数据仓库 {path} 已损坏,无法打开 / the warehouse {path} is damaged and cannot be "
+                                 f"opened ({type(e).__name__}: {str(e).splitlines()[0]}). "
+                                 + restore_hint(path)) from None
 
 
 class Warehouse:
     """A connection to the warehouse file; use as a context manager."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH, read_only: bool = False):
+    def __init__(self, path: str | Path = DEFAULT_PATH, read_only: bool = False, lock_timeout: float | None = None):
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise AnalysisError(f"数据仓库不存在:{self.path}(先运行 analysis sample 或 analysis ingest)/ "
                                 f"warehouse not found: {self.path} (run `analysis sample` or `analysis ingest` first)")
+        _check_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
-        if not read_only:
-            self._migrate()
-        self._check_version()
+        if lock_timeout is None:
+            lock_timeout = float(os.environ.get("ANALYSIS_LOCK_TIMEOUT", LOCK_TIMEOUT))
+        self.con = _connect(self.path, read_only, lock_timeout)
+        self.backup: Path | None = None
+        try:
+            if not read_only:
+                self._migrate(read_only, lock_timeout)
+            self._check_version()
+        except duckdb.Error as e:
+            self.con.close()
+            raise WarehouseError(f"数据仓库 {self.path} 已损坏,无法读取 / the warehouse {self.path} is damaged and "
+                                 f"cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}). "
+                                 + restore_hint(self.path)) from None
+        except BaseException:
+            self.con.close()
+            raise
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> "Warehouse":
@@ -107,7 +219,7 @@ class Warehouse:
         self.close()
 
     def close(self) -> None:
-        self.con.close()
+        self.con.close()  # DuckDB ignores a second close
 
     def schema_version(self) -> int:
         exists = self.con.execute(
@@ -124,10 +236,16 @@ class Warehouse:
                 f"数据仓库版本 {v} 高于本软件支持的 {SCHEMA_VERSION},请升级软件 / warehouse schema {v} is newer "
                 f"than this release supports ({SCHEMA_VERSION}); upgrade the package")
 
-    def _migrate(self) -> None:
+    def _migrate(self, read_only: bool = False, lock_timeout: float = LOCK_TIMEOUT) -> None:
         v = self.schema_version()
         if v >= SCHEMA_VERSION:
             return
+        if v > 0 or self.con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]:
+            # an existing warehouse: keep a copy of the file exactly as the older release left it
+            self.con.close()
+            self.backup = self.path.with_name(f"{self.path.name}.v{v}.bak")
+            shutil.copy2(self.path, self.backup)
+            self.con = _connect(self.path, read_only, lock_timeout)
         self.con.execute("BEGIN TRANSACTION")
         try:
             for target in range(v + 1, SCHEMA_VERSION + 1):
@@ -213,9 +331,100 @@ class Warehouse:
         return h.hexdigest()
 
     def counts(self) -> dict[str, int]:
-        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        """Rows per table (tables an older, unmigrated file lacks are left out)."""
+        present = set(self.con.execute("SELECT table_name FROM information_schema.tables").df().table_name)
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES if t in present}
 
-    # -- writing (used by analysis.ingest inside one transaction) -----------------------------
+    def loaded_hashes(self) -> set[str]:
+        """SHA-256 of every file already ingested (re-ingesting one is a no-op)."""
+        return set(self.con.execute("SELECT DISTINCT sha256 FROM provenance").df().sha256)
+
+    def changed_records(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Stored rows of ``table`` whose key is in ``frame`` with different content.
+
+        Returns the stored rows (columns of ``frame``) plus ``_pos``, the position in ``frame``
+        of the incoming row with the same key. Keys compare NULL-safely (a unit's open
+        ``valid_from``); columns missing from ``frame`` are not compared.
+        """
+        keys = KEYS[table]
+        cols = [c for c in frame.columns if c in self._columns(table)]
+        incoming = frame[cols].copy()
+        incoming["_pos"] = range(len(incoming))
+        on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM i.{c}" for c in cols if c not in keys) or "FALSE"
+        self.con.register("_incoming", incoming)
+        try:
+            return self.con.execute(
+                f"SELECT {', '.join(f's.{c}' for c in cols)}, i._pos FROM {table} s JOIN _incoming i ON {on} "
+                f"WHERE {differs} ORDER BY i._pos").df()
+        finally:
+            self.con.unregister("_incoming")
+
+    def write_batch(self, writes: list[TableWrite], framework: pd.DataFrame | None = None,
+                    framework_source: str | None = None, command: str = "",
+                    after: Callable[["Warehouse"], None] | None = None) -> dict[str, int]:
+        """Write one ingest batch in one transaction: all of it, or nothing.
+
+        Each :class:`TableWrite` upserts its rows by the table's key (:data:`KEYS`); a stored
+        row that the batch changes is first copied to its history table (:data:`HISTORY`) with
+        the time and the file that replaced it; one provenance row per write records file,
+        SHA-256, table, rows, time and ``command``. ``framework`` (if given) replaces the stored
+        framework and records its version. Returns the number of replaced rows per table.
+        Deciding whether a change is allowed (``--replace``) is the caller's job. ``after(self)``
+        runs inside the same transaction once every write is done (ingest derives the problems'
+        current status from their history there).
+        """
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        replaced: dict[str, int] = {}
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if framework is not None:
+                self.replace_framework(framework, framework_source or "")
+            for w in writes:
+                changed = self.changed_records(w.table, w.frame) if w.table in HISTORY else pd.DataFrame()
+                if len(changed):
+                    self._keep_history(w.table, w.frame.iloc[changed._pos.to_numpy()], now, w.file)
+                    replaced[w.table] = replaced.get(w.table, 0) + len(changed)
+                self._upsert(w.table, w.frame)
+                if w.provenance:
+                    self.con.execute("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
+                                     [w.file, w.sha256, w.table, len(w.frame), now, command])
+            if after is not None:
+                after(self)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return replaced
+
+    def _columns(self, table: str) -> list[str]:
+        return self.con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                "ORDER BY ordinal_position", [table]).df().column_name.tolist()
+
+    def _key_condition(self, table: str, alias: str = "k") -> str:
+        return " AND ".join(f"t.{k} IS NOT DISTINCT FROM {alias}.{k}" for k in KEYS[table])
+
+    def _keep_history(self, table: str, incoming: pd.DataFrame, now: datetime, by: str) -> None:
+        names = self._columns(table)  # by name: the history table may have gained columns in another order
+        cols = ", ".join(f"t.{c}" for c in names)
+        self.con.register("_keys", incoming[KEYS[table]])
+        try:
+            self.con.execute(f"INSERT INTO {HISTORY[table]} ({', '.join(names)}, replaced_at, replaced_by) "
+                             f"SELECT {cols}, ?, ? FROM {table} t "
+                             f"WHERE EXISTS (SELECT 1 FROM _keys k WHERE {self._key_condition(table)})", [now, by])
+        finally:
+            self.con.unregister("_keys")
+
+    def _upsert(self, table: str, frame: pd.DataFrame) -> None:
+        self.con.register("_keys", frame[KEYS[table]])
+        try:
+            self.con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _keys k WHERE "
+                             f"{self._key_condition(table)})")
+        finally:
+            self.con.unregister("_keys")
+        self._insert(table, frame[[c for c in self._columns(table) if c in frame.columns]])
+
+    # -- writing -------------------------------------------------------------------------------
     def replace_framework(self, fw: pd.DataFrame, source: str) -> None:
         self.con.execute("DELETE FROM framework")
         self._insert("framework", fw[fwmod.COLUMNS])
@@ -268,3 +477,102 @@ class Warehouse:
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
         finally:
             self.con.unregister("_incoming")
+
+
+# -- export and restore ----------------------------------------------------------------------
+MANIFEST = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def export(wh: Warehouse, out: str | Path) -> Path:
+    """Write every table of the warehouse to ``out/<table>.parquet`` and a checksum manifest.
+
+    The manifest (``manifest.json``) records the schema version, each table's ``CREATE TABLE``
+    statement, row count and the SHA-256 of its Parquet file, so that :func:`restore` can
+    rebuild the same tables and refuse files that changed. Rows are written in storage order
+    (``rowid``), which restore keeps. Returns the manifest path.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = wh.con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+                            "AND schema_name = 'main' ORDER BY table_name").df()
+    manifest = {"format": "analysis-warehouse-export", "schema_version": wh.schema_version(),
+                "source": str(wh.path), "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "tables": {}}
+    for name, ddl in zip(tables.table_name, tables.sql):
+        target = out / f"{name}.parquet"
+        wh.con.execute(f"COPY (SELECT * FROM {name} ORDER BY rowid) TO '{target}' (FORMAT parquet)")
+        rows = wh.con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        manifest["tables"][name] = {"file": target.name, "rows": rows, "sha256": _sha256(target), "sql": ddl}
+    path = out / MANIFEST
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def restore(src: str | Path, path: str | Path) -> Path:
+    """Rebuild a warehouse at ``path`` from an :func:`export` folder; nothing is overwritten.
+
+    Every Parquet file must match the SHA-256 and row count in the manifest, else nothing is
+    written. The new file is built beside ``path`` and renamed into place only when complete;
+    an export from an older release is then migrated as any older warehouse is.
+    """
+    src, path = Path(src), Path(path)
+    man_path = src / MANIFEST
+    try:
+        manifest = json.loads(man_path.read_text(encoding="utf-8"))
+        tables = manifest["tables"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise WarehouseError(f"{man_path}:无法读取导出清单({type(e).__name__})/ cannot read the export manifest "
+                             f"({type(e).__name__})") from None
+    if path.exists():
+        raise WarehouseError(f"{path} 已存在,恢复不会覆盖它;请换一个路径或先把它移走 / {path} exists; restore never "
+                             "overwrites a warehouse: choose another path or move it aside first")
+    bad = []
+    for name, entry in tables.items():
+        f = src / entry["file"]
+        if not f.is_file():
+            bad.append(f"{f}: 文件缺失 / file missing")
+        elif _sha256(f) != entry["sha256"]:
+            bad.append(f"{f}: 校验和不符 / checksum mismatch")
+    if bad:
+        raise WarehouseError("导出文件与清单不符,未恢复任何数据 / the export does not match its manifest; nothing "
+                             "was restored:\n" + "\n".join(f"  - {b}" for b in bad))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.restoring")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for name, entry in tables.items():
+            con.execute(entry["sql"])
+            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet(?)", [str(src / entry["file"])])
+            n = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            if n != entry["rows"]:
+                raise WarehouseError(f"{name}: 恢复出 {n} 行,清单记载 {entry['rows']} 行 / restored {n} rows, "
+                                     f"the manifest says {entry['rows']}")
+        con.execute("COMMIT")
+        con.close()
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+    Warehouse(path).close()  # migrates an export made by an older release
+    return path
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame | None:
+    """A Parquet input file as a DataFrame, or ``None`` when DuckDB cannot read it."""
+    try:
+        with duckdb.connect() as con:
+            return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+    except duckdb.Error:
+        return None

@@ -5,7 +5,13 @@ The unit ids (U001...) and indicator codes exist in the sample city and default 
 """
 from pathlib import Path
 
+import io
+import re
+import sys
+import zipfile
+
 import openpyxl
+from openpyxl.styles import PatternFill
 
 BAD = Path(__file__).parent / "bad"
 HEADER = "unit_id,year,period,indicator,value,source,note\n"
@@ -72,6 +78,78 @@ def main() -> None:
     data = (BAD / "merged_data_cells.xlsx").read_bytes()
     (BAD / "truncated.xlsx").write_bytes(data[: len(data) // 2])
 
+    reliability()
+
+
+def _rewrite_sheet(src: Path, dst: Path, edit) -> None:
+    """Copy an xlsx, passing the first sheet's XML through ``edit`` (bytes -> bytes)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            zout.writestr(item, data)
+
+
+def reliability() -> None:
+    """Inputs of issue 15 (physical plausibility, damaged and oversized workbooks); see docs/reliability.md."""
+    csv("infinite_value.csv", HEADER + GOOD + "U003,2024,Q1,M07,1e309,纪委监委,\n")
+    csv("infinity_text.csv", HEADER + GOOD + "U003,2024,Q1,M07,Infinity,纪委监委,\n")
+    csv("huge_value.csv", HEADER + GOOD + "U003,2024,Q1,M07,1e308,纪委监委,\n")
+    csv("percent_on_count.csv", HEADER + GOOD + "U003,2024,Q1,M07,3%,纪委监委,\n")
+    csv("fractional_count.csv", HEADER + GOOD + "U003,2024,Q1,M07,2.5,纪委监委,\n")
+    csv("future_year.csv", HEADER + GOOD + "U003,2099,Q1,M01,1,纪委监委,\n")
+    csv("units_fractional_staff.csv", "unit_id,name_zh,type,region,staff\nU901,测试单位甲,county,R01,12.5\n")
+    # errors planted in several columns and rows of one file: all of them in one message
+    csv("many_errors.csv", HEADER + "U001,2024,Q1,M01,两件,纪委监委,\n" + "U002,2024,Q9,M01,1,纪委监委,\n"
+        + "U003,2024,Q1,M99,1,纪委监委,\n" + "U004,2024,Q1,M07,1.5,纪委监委,\n" + "U005,2099,Q1,M01,1,纪委监委,\n"
+        + "U999,2024,Q1,M01,1,纪委监委,\n")
+
+    def sheet(rows, name="数据"):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = name
+        for r in rows:
+            ws.append(r)
+        return wb, ws
+
+    rows = [["unit_id", "year", "period", "indicator", "value"], ["U001", 2024, "Q1", "M01", 2],
+            ["U002", 2024, "Q1", "M01", 3]]
+    # one styled cell at XFD1048576: a sheet "formatted to the last row" (loads, bounded memory)
+    wb, ws = sheet(rows)
+    ws["XFD1048576"].fill = PatternFill("solid", fgColor="FFFF00")
+    wb.save(BAD / "formatted_to_last_row.xlsx")
+    # a whole column formatted cell by cell, 1,048,576 styled empty cells (loads, bounded memory)
+    wb, ws = sheet(rows)
+    ws["F1"].fill = PatternFill("solid", fgColor="FFFF00")
+    wb.save(BAD / "formatted_column.xlsx")
+
+    def whole_column(xml: bytes) -> bytes:
+        # rows and cells without an "r" attribute follow their predecessor: identical bytes compress ~1000:1
+        body = b'<row r="4"><c r="A4" s="1"/><c s="1"/><c s="1"/><c s="1"/><c s="1"/><c s="1"/></row>' + \
+            b'<row><c s="1"/><c s="1"/><c s="1"/><c s="1"/><c s="1"/><c s="1"/></row>' * (1048576 - 4)
+        xml = xml.replace(b"</sheetData>", body + b"</sheetData>")
+        return re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:F1048576"/>', xml)
+    _rewrite_sheet(BAD / "formatted_column.xlsx", BAD / "formatted_column.xlsx.tmp", whole_column)
+    (BAD / "formatted_column.xlsx.tmp").replace(BAD / "formatted_column.xlsx")
+    # sheet XML cut in the middle of a tag, inside a valid zip
+    wb, ws = sheet(rows)
+    wb.save(BAD / "corrupt_sheet_xml.xlsx")
+    _rewrite_sheet(BAD / "corrupt_sheet_xml.xlsx", BAD / "corrupt_sheet_xml.xlsx.tmp",
+                   lambda xml: xml[: xml.index(b"<sheetData>") + 40] + b"<c r=")
+    (BAD / "corrupt_sheet_xml.xlsx.tmp").replace(BAD / "corrupt_sheet_xml.xlsx")
+    # the unit code 010 typed as a number (Excel stores 10)
+    wb, ws = sheet([rows[0], [10, 2024, "Q1", "M01", 2]])
+    wb.save(BAD / "code_as_number.xlsx")
+    # a workbook whose only sheet is empty
+    wb, ws = sheet([])
+    wb.save(BAD / "empty_sheet.xlsx")
+    # overlapping (nested) merges inside the data area
+    wb, ws = sheet(rows + [["U003", 2024, "Q1", "M01", 4]])
+    ws.merge_cells("C2:E4")
+    ws.merge_cells("D3:E3")
+    wb.save(BAD / "nested_merged.xlsx")
+
 
 if __name__ == "__main__":
-    main()
+    reliability() if sys.argv[1:] == ["--reliability"] else main()
