@@ -15,6 +15,7 @@ inside each draw from the config and the data alone).
 """
 from __future__ import annotations
 
+import os
 import warnings as _warnings
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import ConfigError
 from ..framework import content_hash, for_year, leaves as framework_leaves
 from .aggregate import Tree, aggregate_tree, topsis
 from .attribution import attribute_changes
@@ -195,9 +197,26 @@ def _effective(weights: np.ndarray, tree: Tree) -> np.ndarray:
     return eff
 
 
+def require_config_object(config, where: str = "build_index") -> None:
+    """Refuse a path where a config object is expected: statistical functions do no file I/O.
+
+    The caller reads the file (``analysis.scoring.load_config(path)`` or the run's catalogue)
+    and passes the :class:`IndexConfig` or mapping it got.
+    """
+    if isinstance(config, (str, bytes, os.PathLike)):
+        raise ConfigError(
+            f"{where} 的 config 须为 IndexConfig 或映射,不接受文件路径 {config!r}:请先读取文件(load_config)再传入 / "
+            f"{where} takes an IndexConfig or a mapping, not the path {config!r}: read the file first "
+            "(load_config) and pass the result")
+
+
 def compile_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFrame,
                   config=None) -> tuple[IndexModel, list[dict]]:
-    """Validate the config, prepare the panel, fix directions and weights; no scores yet."""
+    """Validate the config, prepare the panel, fix directions and weights; no scores yet.
+
+    ``config``: an :class:`IndexConfig`, a mapping, or ``None`` for the defaults (not a path).
+    """
+    require_config_object(config, "compile_index")
     cfg = load_config(config)
     tree = Tree.from_framework(framework)
     red_codes = framework_leaves(framework, "red_line").code.unique().tolist()
@@ -251,7 +270,8 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
         :func:`analysis.panel.yearly_values` (red-line leaves included).
     framework : the indicator framework (:func:`analysis.framework.load_framework`).
     units : the units table (type and region for the ranks within type and region).
-    config : an :class:`IndexConfig`, a mapping, a YAML path, or ``None`` for the defaults.
+    config : an :class:`IndexConfig`, a mapping, or ``None`` for the defaults. A path is refused
+        (:class:`ConfigError`): the caller reads the file (``load_config(path)``).
     observations : optional quarterly observations (``unit_id, year, period, indicator, value``)
         for the per-quarter early warnings.
 
@@ -266,6 +286,7 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
     >>> res = build_index(panel.yearly_values(s.observations, s.framework, s.units), s.framework, s.units)
     >>> res.index().head()
     """
+    require_config_object(config, "build_index")
     keys = ["unit_id", "year", "indicator"]
     dup = values.duplicated(keys, keep="last")
     values = values[~dup]

@@ -63,15 +63,12 @@ import copy
 import itertools
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import ConfigError
 from .aggregate import METHODS as AGG_METHODS
-from .build import IndexModel, compile_index
+from .build import IndexModel, compile_index, require_config_object
 from .config import MISSING_METHODS, IndexConfig, load_config
 from .grades import GRADES, grade_codes
 from .normalise import METHODS as NORM_METHODS
@@ -105,24 +102,19 @@ class UncertaintySpec:
 
 
 def split_config(source) -> tuple[dict | IndexConfig | None, dict]:
-    """The run config (YAML path, mapping or :class:`IndexConfig`) as loaded data, and its
-    ``uncertainty`` section: one file serves :func:`build_index` (which carries the section
-    unvalidated) and this module (which validates it)."""
+    """The run config (a mapping or an :class:`IndexConfig`, never a path: files are read by the
+    caller) and its ``uncertainty`` section: one config serves :func:`build_index` (which carries
+    the section unvalidated) and this module (which validates it)."""
     if source is None:
         return None, {}
+    require_config_object(source, "run_uncertainty")
     if isinstance(source, IndexConfig):
         return source, dict(getattr(source, "uncertainty", {}) or {})
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            source = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"无法读取配置文件 {path}:{exc} / cannot read config file {path}: {exc}") from exc
-        if set(source) == {"index"}:
-            source = source["index"]
     if not isinstance(source, dict):
         raise ConfigError("配置须为键值映射 / the config must be a mapping")
     data = copy.deepcopy(source)
+    if set(data) == {"index"}:
+        data = data["index"]
     return data, dict(data.get("uncertainty") or {})
 
 
@@ -493,20 +485,59 @@ def _pick(u: np.ndarray, options) -> np.ndarray:
     return np.minimum((u * k).astype(int), k - 1)
 
 
+def _score_chunk(draws: np.ndarray, models: dict, plan: dict):
+    """One task of the Monte Carlo run: scores, ranks and grade codes ``(Y, U, len(draws))`` of
+    the runs ``draws`` (indices into the design).
+
+    Runs on a worker: it receives the compiled panels (``models``: one :class:`IndexModel` per
+    imputation alternative, numpy arrays) and the design rows (``plan``), never a file or the
+    warehouse. No random numbers are drawn here (the design was fixed on the client from the
+    seed), so a run's numbers do not depend on the chunk it falls in or on the backend.
+    """
+    mult, ni, ai, mi = plan["mult"][draws], plan["ni"][draws], plan["ai"][draws], plan["mi"][draws]
+    nominal = models[plan["nominal_missing"]]
+    Y, U = nominal.panel.scored.shape
+    score = np.full((Y, U, len(draws)), np.nan)
+    for m_ in sorted(set(mi)):
+        model = models[plan["miss_alts"][m_]]
+        for n_ in sorted(set(ni[mi == m_])):
+            norm = model.normalised(method=plan["norm_alts"][n_])
+            for a_ in sorted(set(ai[(mi == m_) & (ni == n_)])):
+                sel = np.flatnonzero((mi == m_) & (ni == n_) & (ai == a_))
+                agg = plan["agg_alts"][a_]
+                methods = model.methods if agg == plan["nominal_agg"] else agg
+                score[..., sel] = root_scores(norm, model, mult[sel], methods, chunk=plan["chunk"])
+    rank = ranks_desc(score)
+    grade = _grade_codes(score, nominal, plan["red"]).astype(np.int8)
+    return score, rank, grade
+
+
 def run_uncertainty(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFrame, config=None,
-                    uncertainty: dict | UncertaintySpec | None = None) -> UncertaintyResult:
+                    uncertainty: dict | UncertaintySpec | None = None, *, executor=None,
+                    draws_per_task: int | None = None) -> UncertaintyResult:
     """Monte Carlo uncertainty and Sobol' sensitivity of the ranks and grades.
 
     Parameters
     ----------
     values, framework, units : as for :func:`analysis.scoring.build_index`.
-    config : the run config (YAML path, mapping or :class:`IndexConfig`); its ``uncertainty``
-        section declares the uncertain choices (see the module docstring).
+    config : the run config (a mapping or :class:`IndexConfig`, not a path); its
+        ``uncertainty`` section declares the uncertain choices (see the module docstring).
     uncertainty : the ``uncertainty`` section given separately (overrides the config's).
+    executor : an :class:`analysis.parallel.Executor` (local processes or a Dask cluster) that
+        computes the runs in chunks of ``draws_per_task``; ``None`` computes them here.
+    draws_per_task : runs per task (default: all runs in one task without an executor, else
+        the runs split in two tasks per worker).
+
+    The design (Saltelli's sample) is drawn once, here, from ``seed``; each task receives the
+    compiled panels and its rows of the design, and returns scores, ranks and grades of its
+    runs, which are joined in run order. The tables are therefore identical whatever the
+    chunking and the backend (tested).
 
     Returns an :class:`UncertaintyResult`. If nothing is declared uncertain, the ranks table
     holds the nominal ranks only and ``sensitivity`` a row with the ``reason``.
     """
+    from ..parallel import chunks
+
     index_cfg, unc = split_config(config)
     cfg = load_config(index_cfg)
     if uncertainty is not None:
@@ -553,23 +584,24 @@ def run_uncertainty(values: pd.DataFrame, framework: pd.DataFrame, units: pd.Dat
     for d in np.flatnonzero(di > 0):
         mult[d, tree.index(drop_alts[di[d]])] = 0.0
 
+    # the panels are compiled here, once per imputation alternative; tasks get arrays only
     models = {cfg.missing.method: nominal}
-    score = np.full((Y, U, D), np.nan)
     for m_ in sorted(set(mi)):
         miss = miss_alts[m_]
         if miss not in models:
             models[miss], w_ = compile_index(values, framework, units, cfg.replace(missing={"method": miss}))
             warn.extend(w_)
-        model = models[miss]
-        for n_ in sorted(set(ni[mi == m_])):
-            norm = model.normalised(method=norm_alts[n_])
-            for a_ in sorted(set(ai[(mi == m_) & (ni == n_)])):
-                sel = np.flatnonzero((mi == m_) & (ni == n_) & (ai == a_))
-                agg = agg_alts[a_]
-                methods = model.methods if agg == cfg.aggregation.method else agg
-                score[..., sel] = root_scores(norm, model, mult[sel], methods, chunk=spec.chunk)
-    rank = ranks_desc(score)
-    grade = _grade_codes(score, nominal, red)
+    plan = dict(mult=mult, ni=ni, ai=ai, mi=mi, norm_alts=norm_alts, agg_alts=agg_alts, miss_alts=miss_alts,
+                nominal_agg=cfg.aggregation.method, nominal_missing=cfg.missing.method, chunk=spec.chunk, red=red)
+    if draws_per_task is None:
+        draws_per_task = D if executor is None else -(-D // (2 * executor.workers))
+    tasks = [np.arange(r.start, r.stop) for r in chunks(D, draws_per_task)]
+    if executor is None:
+        parts = [_score_chunk(t, models, plan) for t in tasks]
+    else:
+        parts = executor.map(_score_chunk, tasks, models, plan)
+    score, rank, grade = (np.concatenate([p[i] for p in parts], axis=-1) for i in range(3))
+    del parts
 
     # scalar output of the sensitivity analysis: mean |rank shift| against the nominal ranks
     with warnings.catch_warnings():
