@@ -264,7 +264,10 @@ def _linear_path(X, yidx, rows, model, mult, kind, out, max_patterns) -> np.ndar
         r = rows[inverse == p]
         row = first[p]
         E, ok = _effective_leaf_weights(model, int(yidx[rows[row]]), avail[row], mult, opts["min_share"])
-        s = V[r] @ E.T
+        # numpy's own sum-of-products loop, not BLAS: a BLAS product may round a column differently
+        # with the number of columns (gemv for one draw, edge kernels), and a run's numbers must not
+        # depend on the chunk of draws it is computed in
+        s = np.einsum("rl,dl->rd", V[r], E)
         out[r] = np.where(ok[None, :], s if kind == "arithmetic" else np.exp(s), np.nan)
     return rows[np.isin(inverse, order[max_patterns:])]
 
