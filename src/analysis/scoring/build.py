@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import ConfigError
 from ..framework import content_hash, for_year, leaves as framework_leaves
@@ -238,9 +237,21 @@ def compile_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataF
 
 
 def _ranks(node_values: np.ndarray, member: np.ndarray) -> np.ndarray:
-    """Rank (1 = highest score, ties "min") of each unit among ``member`` units, per year and node."""
-    v = np.where(member[..., None], -node_values, np.nan)
-    return stats.rankdata(v, method="min", axis=1, nan_policy="omit")
+    """Rank (1 = highest score, ties "min") of each unit among ``member`` units, per year and node.
+
+    Equal to ``scipy.stats.rankdata(-v, method="min", axis=1, nan_policy="omit")`` with
+    non-members set to NaN (:func:`.uncertainty.ranks_desc`, tested against it); only the units
+    that are members in some year are sorted, so ranking within each of many small groups
+    costs about one ranking of all units.
+    """
+    from .uncertainty import ranks_desc  # the shared sort-based kernel (that module imports this one)
+
+    out = np.full(node_values.shape, np.nan)
+    cols = np.flatnonzero(member.any(axis=0))
+    if len(cols):
+        v = np.where(member[:, cols, None], node_values[:, cols, :], np.nan)
+        out[:, cols, :] = ranks_desc(v)
+    return out
 
 
 def _labels(panel: PreparedPanel, column: str) -> np.ndarray:

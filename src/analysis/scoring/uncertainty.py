@@ -70,7 +70,7 @@ from ..errors import ConfigError
 from .aggregate import METHODS as AGG_METHODS
 from .build import IndexModel, compile_index, require_config_object
 from .config import MISSING_METHODS, IndexConfig, load_config
-from .grades import GRADES, grade_codes
+from .grades import GRADES
 from .normalise import METHODS as NORM_METHODS
 
 FACTORS = ("weights", "normalisation", "aggregation", "missing", "drop_leaves")
@@ -390,62 +390,89 @@ def _topsis(xs, ws, reference, scale, yidx):
 
 # --------------------------------------------------------------------------- ranks and grades
 
-def ranks_desc(score: np.ndarray) -> np.ndarray:
+def ranks_desc(score: np.ndarray, dtype=float) -> np.ndarray:
     """Rank 1 = highest score among the non-missing units of each year and draw, ties sharing
     the lowest rank (``method='min'``, as :func:`build_index`); ``score (Y, U, D)`` → same shape.
 
     Same result as ``scipy.stats.rankdata(-score, axis=1, method='min', nan_policy='omit')``
     (tested), by one sort along a contiguous axis, which is several times faster here.
+    ``dtype=np.float32`` halves the memory of the Monte Carlo rank array (ranks are integers,
+    exact in float32 below 2**24 units).
     """
-    s = np.ascontiguousarray(np.moveaxis(-np.asarray(score, dtype=float), 1, -1))  # (Y, D, U)
+    score = np.asarray(score, dtype=float)
+    s = np.ascontiguousarray(np.moveaxis(-score, 1, -1))  # (Y, D, U)
     order = np.argsort(s, axis=-1)  # NaN sort last; the order within ties does not change 'min' ranks
     ss = np.take_along_axis(s, order, axis=-1)
-    pos = np.arange(ss.shape[-1])
-    new = np.ones(ss.shape, dtype=bool)
-    new[..., 1:] = ss[..., 1:] != ss[..., :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
-    r = np.empty(ss.shape)
-    np.put_along_axis(r, order, first + 1.0, axis=-1)
-    r = np.moveaxis(r, -1, 1)
-    return np.where(np.isnan(score), np.nan, r)
+    new = np.empty(ss.shape, dtype=bool)
+    new[..., 0] = True
+    np.not_equal(ss[..., 1:], ss[..., :-1], out=new[..., 1:])
+    pos = np.arange(1, ss.shape[-1] + 1, dtype=dtype)
+    first = np.maximum.accumulate(np.where(new, pos, 0).astype(dtype, copy=False), axis=-1)
+    del ss, new
+    r = np.empty(s.shape, dtype=dtype)
+    np.put_along_axis(r, order, first, axis=-1)
+    r[np.isnan(s)] = np.nan
+    return np.moveaxis(r, -1, 1)
 
 
 def nan_quantiles(a: np.ndarray, q, axis: int = -1) -> np.ndarray:
     """Quantiles ``q`` of ``a`` along ``axis`` ignoring NaN, with numpy's default ``linear``
     method (Hyndman & Fan type 7, R's default), vectorised over the other axes (numpy's
     ``nanquantile`` loops over them in Python). Returns the other axes, then ``len(q)``; all-NaN
-    slices give NaN. Equal to ``np.nanquantile`` (tested)."""
-    s = np.sort(np.moveaxis(np.asarray(a, dtype=float), axis, -1), axis=-1)
-    n = np.sum(~np.isnan(s), axis=-1)[..., None]
-    pos = (n - 1) * np.asarray(q, dtype=float)
-    lo = np.clip(np.floor(pos), 0, None).astype(int)
-    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-    a_lo = np.take_along_axis(s, np.minimum(lo, s.shape[-1] - 1), axis=-1)
-    a_hi = np.take_along_axis(s, hi, axis=-1)
-    t = pos - lo
-    diff = a_hi - a_lo
-    with np.errstate(invalid="ignore"):
-        out = np.where(t >= 0.5, a_hi - diff * (1 - t), a_lo + diff * t)
-    return np.where(n > 0, out, np.nan)
+    slices give NaN. Equal to ``np.nanquantile`` (tested).
+
+    Only the order statistics the quantiles need are selected (``np.partition``, linear time),
+    once for each distinct count of non-missing values, instead of sorting every slice.
+    """
+    x = np.moveaxis(np.asarray(a), axis, -1)
+    lead, m = x.shape[:-1], x.shape[-1]
+    x = x.reshape(-1, m)
+    q = np.asarray(q, dtype=float)
+    nan = np.isnan(x)
+    n = m - nan.sum(axis=-1)
+    out = np.full((x.shape[0], len(q)), np.nan)
+    if nan.any():
+        x = np.where(nan, np.inf, x)  # missing values go last in the selection
+    for k in np.unique(n):
+        if k == 0:
+            continue
+        rows = np.flatnonzero(n == k)
+        pos = (k - 1) * q
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, k - 1)
+        kth = np.unique(np.concatenate([lo, hi]))
+        part = np.partition(x[rows], kth, axis=-1)
+        a_lo = part[:, lo].astype(float)
+        a_hi = part[:, hi].astype(float)
+        t = pos - lo
+        diff = a_hi - a_lo
+        with np.errstate(invalid="ignore"):
+            out[rows] = np.where(t >= 0.5, a_hi - diff * (1 - t), a_lo + diff * t)
+    return out.reshape(*lead, len(q))
 
 
 def _grade_codes(score_yud: np.ndarray, model: IndexModel, red: np.ndarray) -> np.ndarray:
     """Grade index (0 green … 3 red, −1 missing) of ``score (Y, U, D)``, red lines applied;
-    the rules of :mod:`.grades` (quantile cut-offs recomputed in every draw)."""
+    the rules of :mod:`.grades` (a unit is graded by the cut-offs it reaches, quantile cut-offs
+    recomputed in every draw), as ``int8``."""
     g = model.config.grades
-    s = np.moveaxis(score_yud, -1, 0)  # (D, Y, U)
+    Y, U, D = score_yud.shape
     if g.method == "absolute":
-        cut = np.array([g.cutoffs["green"], g.cutoffs["blue"], g.cutoffs["yellow"]], dtype=float)
+        cut = np.broadcast_to(np.array([g.cutoffs["green"], g.cutoffs["blue"], g.cutoffs["yellow"]], dtype=float),
+                              (Y, D, 3))
     else:
         q = (g.quantiles["green"], g.quantiles["blue"], g.quantiles["yellow"])
         if g.reference == "pooled":
-            cut = nan_quantiles(s.reshape(s.shape[0], -1), q)[:, None, :]  # (D, 1, 3)
+            cut = np.broadcast_to(nan_quantiles(score_yud.reshape(Y * U, D), q, axis=0)[None], (Y, D, 3))
         else:
-            cut = nan_quantiles(s, q)  # (D, Y, 3)
-    codes = grade_codes(s, cut)
+            cut = nan_quantiles(score_yud, q, axis=1)  # (Y, D, 3)
+    codes = np.full(score_yud.shape, 3, dtype=np.int8)
+    for k in range(3):
+        codes -= (score_yud >= cut[:, None, :, k]).astype(np.int8)
+    codes[np.isnan(score_yud)] = -1
     if g.red_lines:
-        codes = np.where(red[None, :, :] & (codes >= 0), 3, codes)
-    return np.moveaxis(codes, 0, -1)
+        codes[red[..., None] & (codes >= 0)] = 3
+    return codes
 
 
 # --------------------------------------------------------------------------- the run
@@ -510,8 +537,8 @@ def _score_chunk(draws: np.ndarray, models: dict, plan: dict):
                 agg = plan["agg_alts"][a_]
                 methods = model.methods if agg == plan["nominal_agg"] else agg
                 score[..., sel] = root_scores(norm, model, mult[sel], methods, chunk=plan["chunk"])
-    rank = ranks_desc(score)
-    grade = _grade_codes(score, nominal, plan["red"]).astype(np.int8)
+    rank = ranks_desc(score, dtype=np.float32)
+    grade = _grade_codes(score, nominal, plan["red"])
     return score, rank, grade
 
 
@@ -662,7 +689,7 @@ def _rank_table(model, nom_score, nom_rank, nom_grade, score, rank, grade) -> pd
     sq = nan_quantiles(score[yy, uu, :], (0.05, 0.5, 0.95), axis=1).T
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(r, axis=1)
+        mean = np.nanmean(r, axis=1, dtype=float)
     g = grade[yy, uu, :]
     valid = (g >= 0).sum(axis=1)
     out = pd.DataFrame({
