@@ -292,10 +292,17 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
 
     Example
     -------
-    >>> from analysis import sample, panel                                  # doctest: +SKIP
+    >>> import warnings
+    >>> from analysis import sample, panel
     >>> s = sample.generate()
-    >>> res = build_index(panel.yearly_values(s.observations, s.framework, s.units), s.framework, s.units)
-    >>> res.index().head()
+    >>> values = panel.yearly_values(s.observations, s.framework, s.units)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     res = build_index(values, s.framework, s.units)
+    >>> ix = res.index()
+    >>> # rank 1 = best, ties at the lowest rank: the same as pandas' rank(method="min")
+    >>> bool((ix.groupby("year").score.rank(ascending=False, method="min") == ix["rank"]).all())
+    True
     """
     require_config_object(config, "build_index")
     keys = ["unit_id", "year", "indicator"]
