@@ -7,7 +7,8 @@ the same run (``[figure]`` lines; machine-readable ``FIGURE {json}`` lines from
 output. ``results.json`` records, per script, the figures, the wall time and the peak resident
 memory of its process, with the machine (cores, memory, load) and the package versions.
 
-Options are passed to every script (e.g. ``--quick``). With ``NATIONAL=/path/warehouse.duckdb``
+Options are passed to every script (e.g. ``--quick``), except ``--only a,b`` which runs only the
+scripts whose names contain ``a`` or ``b``. With ``NATIONAL=/path/warehouse.duckdb``
 in the environment, ``profile_national.py`` also runs on that warehouse (3,000-unit sample).
 
 Benchmarks are never part of the test suite (these machines are shared and noisy).
@@ -105,7 +106,12 @@ def run(script: Path, args: list[str]) -> dict:
 
 def main() -> int:
     args = sys.argv[1:]
-    scripts = sorted(here.glob("bench_*.py"))
+    only = []
+    if "--only" in args:
+        i = args.index("--only")
+        only = args[i + 1].split(",")
+        del args[i:i + 2]
+    scripts = [s for s in sorted(here.glob("bench_*.py")) if not only or any(o in s.name for o in only)]
     record = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "args": args, "machine": machine(),
               "versions": versions(), "scripts": []}
     for script in scripts:
