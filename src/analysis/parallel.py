@@ -130,6 +130,10 @@ def executor(scheduler: str | None = None, jobs: int = 1) -> Executor:
     Raises :class:`~analysis.errors.ConfigError` (Chinese first) if the scheduler cannot be
     reached within 30 s or the address is malformed.
 
+    The local pool *spawns* its processes (no fork of a process holding a DuckDB connection or
+    threads): a script that creates it must do so under ``if __name__ == "__main__":``, as for
+    any spawned ``multiprocessing`` pool.
+
     >>> with executor(None, 1) as ex:
     ...     ex.map(pow, [2, 3, 4], 2)
     [4, 9, 16]
