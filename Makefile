@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 help:
 	@echo "make report  - install, build the sample warehouse if missing, run the yearly job for YEAR=$(YEAR)"
 	@echo "make test    - install and run the test suite"
-	@echo "make bench   - run the benchmarks in benchmarks/"
+	@echo "make bench   - run the benchmarks in benchmarks/, write benchmarks/results.json (BENCH_ARGS=--quick, NATIONAL=warehouse)"
 	@echo "make fuzz    - fuzz CSV/XLSX ingest with resource limits (FUZZ_N inputs per kind; not part of make test)"
 
 # The venv is rebuilt only when the pinned lock or the project metadata change.
@@ -53,8 +53,14 @@ report: $(STAMP) $(WAREHOUSE)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# Every benchmark with its goal and its ratio to a peer measured in the same run; writes
+# benchmarks/results.json (timings, peak memory, machine, versions). BENCH_ARGS=--quick for a short
+# run; NATIONAL=/tmp/big.duckdb adds the national profile of every library step (build that
+# warehouse first: analysis sample --units 3000 --years 10 --warehouse /tmp/big.duckdb).
+BENCH_ARGS ?=
+NATIONAL ?=
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	NATIONAL=$(NATIONAL) $(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # Fuzz pass over ingest (docs/reliability.md): each input in a forked child with memory, CPU and
 # wall-clock limits; inputs that end in anything but a load or a located error go to fuzz-findings/.

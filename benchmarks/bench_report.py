@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from analysis.runner import execute_notebook as _execute, kernel_log, load_run_config, run_year  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import figure  # noqa: E402
+
 
 def execute_notebook(path, params, out_dir, name, **kwargs):
     """The runner's execute_notebook with the kernel's chatter sent to out_dir/logs, as in a run."""
@@ -124,6 +127,12 @@ def main() -> None:
     tn, res = timed(lambda: execute_notebook(path, common | {"units": ids[:n]}, tmp / "m", "many", split_units=True))
     print(f"   1 unit {t1:.2f} s; {n} units {tn:.2f} s → {(tn - t1) / (n - 1):.2f} s per extra unit "
           f"(vs {t1:.2f} s for a notebook per unit); ok={res.ok} ({load()})")
+    # peer: the plain way, one papermill notebook execution per unit, one after the other
+    if res.ok:
+        figure("unit diagnosis, marginal cost per unit in a batch", max((tn - t1) / (n - 1), 0.0), goal=0.5,
+               peer="one notebook execution per unit (sequential)", peer_seconds=t1, units=n)
+    else:
+        print("   the diagnosis notebook failed: no figure recorded")
 
     print("\n3. the yearly run (all notebooks, every unit diagnosed), --jobs 1 vs --jobs 2")
     os.environ.pop("ANALYSIS_CACHE_DIR", None)
@@ -136,6 +145,9 @@ def main() -> None:
         print(f"   --jobs {jobs}: {t:6.1f} s  ({len(summary.results)} notebooks, {n_units} unit pages, "
               f"ok={summary.ok}) ({load()})")
     print(f"   speed-up jobs 1 / jobs 2 = {times[1] / times[2]:.2f}× (goal ≥ 1.7); jobs 2 {times[2]:.0f} s (goal < 120 s)")
+    if summary.ok:
+        figure("yearly run, --jobs 2", times[2], goal=120.0, peer="the same run with --jobs 1 (sequential)",
+               peer_seconds=times[1], quick=bool(args.quick))
     print(f"\noutputs kept in {tmp}")
 
 

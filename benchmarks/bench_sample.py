@@ -24,3 +24,11 @@ t_csv = time.perf_counter() - t0
 print(f"generate {n_units} units × 10 years: {len(data.observations):,} observations, "
       f"{len(data.problems):,} problems in {t_gen:.2f} s")
 print(f"peer: writing those observations to CSV took {t_csv:.2f} s (ratio generate/write = {t_gen / t_csv:.2f})")
+
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import figure  # noqa: E402
+
+figure(f"sample generation, {n_units} units × 10 years", t_gen, goal=60.0, peer="writing the observations to CSV",
+       peer_seconds=t_csv, units=n_units)

@@ -31,6 +31,8 @@ from analysis.scoring.build import build_index, compile_index
 from analysis.scoring.config import load_config
 from analysis.scoring.uncertainty import root_scores, run_uncertainty
 
+from _record import figure
+
 
 def naive_run(values, fw, units, cfg, mult_row, tree, norm, agg, miss, dropped):
     """One run the slow way: edit the framework and the config, call build_index."""
@@ -53,6 +55,7 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--samples", type=int, default=143, help="Sobol' base sample N; runs = N (k + 2)")
     ap.add_argument("--naive", type=int, default=3, help="runs timed with the naive build_index loop")
+    ap.add_argument("--no-dask", action="store_true", help="skip the run on a local Dask cluster")
     args = ap.parse_args()
     if args.quick:
         args.units, args.years, args.samples, args.naive = 80, 6, 16, 3
@@ -121,6 +124,28 @@ def main() -> None:
     print(f"naive build_index loop: {per:.2f} s per run on {len(times)} runs -> {per * runs:.0f} s for {runs:,} runs")
     print(f"ratio naive / vectorised (end to end): {per * runs / t_total:.0f}x")
     print(f"max |engine - build_index| root score over those runs: {max(diffs):.2e}")
+    figure(f"run_uncertainty, {runs:,} runs", t_total, goal=60.0, peer="naive build_index loop (extrapolated)",
+           peer_seconds=per * runs, cpu_seconds=round(c_total, 2), runs=runs, units=args.units, years=args.years)
+
+    if not args.no_dask:
+        # the same run on a local Dask cluster (two worker processes): the overhead of shipping the
+        # compiled panels and returning the arrays, and the per-task cost used in docs/scaling.md
+        from dask.distributed import Client, LocalCluster
+
+        from analysis.parallel import Executor
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster, \
+                Executor("dask", client=Client(cluster, set_as_default=False), address="local") as ex:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t = time.perf_counter()
+                res_d = run_uncertainty(values, s.framework, s.units, cfg, spec, executor=ex)
+                t_dask = time.perf_counter() - t
+        same = res_d.ranks.equals(res.ranks) and res_d.sensitivity.equals(res.sensitivity)
+        print(f"on a local Dask cluster (2 worker processes): {t_dask:.1f} s; tables identical to the local run: {same}")
+        figure(f"run_uncertainty on Dask (2 local workers), {runs:,} runs", t_dask, goal=60.0,
+               peer="the same run in one process", peer_seconds=t_total, identical=bool(same), runs=runs)
     print(f"Sobol' indices (output: mean |rank shift|):\n{res.sensitivity[['factor', 'S1', 'S1_conf', 'ST', 'ST_conf']].round(3).to_string(index=False)}")
 
 

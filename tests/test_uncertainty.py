@@ -107,15 +107,22 @@ def test_validation_refuses_before_running(data):
     assert len(ok.drop_leaves) == 28
 
 
-def test_split_config_reads_one_yaml(tmp_path):
-    path = tmp_path / "run.yaml"
-    path.write_text(yaml.safe_dump({"normalisation": {"method": "minmax"},
-                                    "uncertainty": {"samples": 8, "weights": 0.1}}), encoding="utf-8")
-    index_part, unc = split_config(path)
+def test_split_config_takes_objects_and_refuses_paths(tmp_path, data):
+    v, fw, units = data
+    run = {"normalisation": {"method": "minmax"}, "uncertainty": {"samples": 8, "weights": 0.1}}
+    index_part, unc = split_config(run)
     assert unc == {"samples": 8, "weights": 0.1}
-    cfg = load_config(index_part)  # build_index reads the same file; the section travels with it
+    cfg = load_config(index_part)  # build_index gets the same mapping; the section travels with it
     assert cfg.normalisation.method == "minmax" and cfg.uncertainty == unc
     assert split_config(cfg)[1] == unc
+    assert split_config({"index": run})[1] == unc  # a run file's nested index section
+    # statistical functions do no file I/O: a path is refused with a message that says what to do
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(run), encoding="utf-8")
+    for fn, args in ((split_config, (path,)), (run_uncertainty, (v, fw, units, str(path))),
+                     (build_index, (v, fw, units, path)), (compile_index, (v, fw, units, str(path)))):
+        with pytest.raises(ConfigError, match="load_config"):
+            fn(*args)
 
 
 @pytest.fixture(scope="module")

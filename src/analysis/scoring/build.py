@@ -15,13 +15,14 @@ inside each draw from the config and the data alone).
 """
 from __future__ import annotations
 
+import os
 import warnings as _warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..errors import ConfigError
 from ..framework import LIST_ROLES, content_hash, for_year, leaves as framework_leaves
 from .aggregate import Tree, aggregate_tree, topsis
 from .attribution import attribute_changes
@@ -217,9 +218,26 @@ def _effective(weights: np.ndarray, tree: Tree) -> np.ndarray:
     return eff
 
 
+def require_config_object(config, where: str = "build_index") -> None:
+    """Refuse a path where a config object is expected: statistical functions do no file I/O.
+
+    The caller reads the file (``analysis.scoring.load_config(path)`` or the run's catalogue)
+    and passes the :class:`IndexConfig` or mapping it got.
+    """
+    if isinstance(config, (str, bytes, os.PathLike)):
+        raise ConfigError(
+            f"{where} 的 config 须为 IndexConfig 或映射,不接受文件路径 {config!r}:请先读取文件(load_config)再传入 / "
+            f"{where} takes an IndexConfig or a mapping, not the path {config!r}: read the file first "
+            "(load_config) and pass the result")
+
+
 def compile_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFrame,
                   config=None) -> tuple[IndexModel, list[dict]]:
-    """Validate the config, prepare the panel, fix directions and weights; no scores yet."""
+    """Validate the config, prepare the panel, fix directions and weights; no scores yet.
+
+    ``config``: an :class:`IndexConfig`, a mapping, or ``None`` for the defaults (not a path).
+    """
+    require_config_object(config, "compile_index")
     cfg = load_config(config)
     framework = framework[~framework.role.isin(LIST_ROLES)]  # list items are points, not tree nodes
     tree = Tree.from_framework(framework)
@@ -242,9 +260,21 @@ def compile_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataF
 
 
 def _ranks(node_values: np.ndarray, member: np.ndarray) -> np.ndarray:
-    """Rank (1 = highest score, ties "min") of each unit among ``member`` units, per year and node."""
-    v = np.where(member[..., None], -node_values, np.nan)
-    return stats.rankdata(v, method="min", axis=1, nan_policy="omit")
+    """Rank (1 = highest score, ties "min") of each unit among ``member`` units, per year and node.
+
+    Equal to ``scipy.stats.rankdata(-v, method="min", axis=1, nan_policy="omit")`` with
+    non-members set to NaN (:func:`.uncertainty.ranks_desc`, tested against it); only the units
+    that are members in some year are sorted, so ranking within each of many small groups
+    costs about one ranking of all units.
+    """
+    from .uncertainty import ranks_desc  # the shared sort-based kernel (that module imports this one)
+
+    out = np.full(node_values.shape, np.nan)
+    cols = np.flatnonzero(member.any(axis=0))
+    if len(cols):
+        v = np.where(member[:, cols, None], node_values[:, cols, :], np.nan)
+        out[:, cols, :] = ranks_desc(v)
+    return out
 
 
 def _labels(panel: PreparedPanel, column: str) -> np.ndarray:
@@ -274,7 +304,8 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
         :func:`analysis.panel.yearly_values` (red-line leaves included).
     framework : the indicator framework (:func:`analysis.framework.load_framework`).
     units : the units table (type and region for the ranks within type and region).
-    config : an :class:`IndexConfig`, a mapping, a YAML path, or ``None`` for the defaults.
+    config : an :class:`IndexConfig`, a mapping, or ``None`` for the defaults. A path is refused
+        (:class:`ConfigError`): the caller reads the file (``load_config(path)``).
     observations : optional quarterly observations (``unit_id, year, period, indicator, value``)
         for the per-quarter early warnings.
 
@@ -284,11 +315,19 @@ def build_index(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFra
 
     Example
     -------
-    >>> from analysis import sample, panel                                  # doctest: +SKIP
+    >>> import warnings
+    >>> from analysis import sample, panel
     >>> s = sample.generate()
-    >>> res = build_index(panel.yearly_values(s.observations, s.framework, s.units), s.framework, s.units)
-    >>> res.index().head()
+    >>> values = panel.yearly_values(s.observations, s.framework, s.units)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     res = build_index(values, s.framework, s.units)
+    >>> ix = res.index()
+    >>> # rank 1 = best, ties at the lowest rank: the same as pandas' rank(method="min")
+    >>> bool((ix.groupby("year").score.rank(ascending=False, method="min") == ix["rank"]).all())
+    True
     """
+    require_config_object(config, "build_index")
     keys = ["unit_id", "year", "indicator"]
     dup = values.duplicated(keys, keep="last")
     values = values[~dup]

@@ -63,17 +63,14 @@ import copy
 import itertools
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import ConfigError
 from .aggregate import METHODS as AGG_METHODS
-from .build import IndexModel, compile_index
+from .build import IndexModel, compile_index, require_config_object
 from .config import MISSING_METHODS, IndexConfig, load_config
-from .grades import GRADES, grade_codes
+from .grades import GRADES
 from .normalise import METHODS as NORM_METHODS
 
 FACTORS = ("weights", "normalisation", "aggregation", "missing", "drop_leaves")
@@ -105,24 +102,19 @@ class UncertaintySpec:
 
 
 def split_config(source) -> tuple[dict | IndexConfig | None, dict]:
-    """The run config (YAML path, mapping or :class:`IndexConfig`) as loaded data, and its
-    ``uncertainty`` section: one file serves :func:`build_index` (which carries the section
-    unvalidated) and this module (which validates it)."""
+    """The run config (a mapping or an :class:`IndexConfig`, never a path: files are read by the
+    caller) and its ``uncertainty`` section: one config serves :func:`build_index` (which carries
+    the section unvalidated) and this module (which validates it)."""
     if source is None:
         return None, {}
+    require_config_object(source, "run_uncertainty")
     if isinstance(source, IndexConfig):
         return source, dict(getattr(source, "uncertainty", {}) or {})
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            source = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"无法读取配置文件 {path}:{exc} / cannot read config file {path}: {exc}") from exc
-        if set(source) == {"index"}:
-            source = source["index"]
     if not isinstance(source, dict):
         raise ConfigError("配置须为键值映射 / the config must be a mapping")
     data = copy.deepcopy(source)
+    if set(data) == {"index"}:
+        data = data["index"]
     return data, dict(data.get("uncertainty") or {})
 
 
@@ -272,7 +264,10 @@ def _linear_path(X, yidx, rows, model, mult, kind, out, max_patterns) -> np.ndar
         r = rows[inverse == p]
         row = first[p]
         E, ok = _effective_leaf_weights(model, int(yidx[rows[row]]), avail[row], mult, opts["min_share"])
-        s = V[r] @ E.T
+        # numpy's own sum-of-products loop, not BLAS: a BLAS product may round a column differently
+        # with the number of columns (gemv for one draw, edge kernels), and a run's numbers must not
+        # depend on the chunk of draws it is computed in
+        s = np.einsum("rl,dl->rd", V[r], E)
         out[r] = np.where(ok[None, :], s if kind == "arithmetic" else np.exp(s), np.nan)
     return rows[np.isin(inverse, order[max_patterns:])]
 
@@ -395,62 +390,89 @@ def _topsis(xs, ws, reference, scale, yidx):
 
 # --------------------------------------------------------------------------- ranks and grades
 
-def ranks_desc(score: np.ndarray) -> np.ndarray:
+def ranks_desc(score: np.ndarray, dtype=float) -> np.ndarray:
     """Rank 1 = highest score among the non-missing units of each year and draw, ties sharing
     the lowest rank (``method='min'``, as :func:`build_index`); ``score (Y, U, D)`` → same shape.
 
     Same result as ``scipy.stats.rankdata(-score, axis=1, method='min', nan_policy='omit')``
     (tested), by one sort along a contiguous axis, which is several times faster here.
+    ``dtype=np.float32`` halves the memory of the Monte Carlo rank array (ranks are integers,
+    exact in float32 below 2**24 units).
     """
-    s = np.ascontiguousarray(np.moveaxis(-np.asarray(score, dtype=float), 1, -1))  # (Y, D, U)
+    score = np.asarray(score, dtype=float)
+    s = np.ascontiguousarray(np.moveaxis(-score, 1, -1))  # (Y, D, U)
     order = np.argsort(s, axis=-1)  # NaN sort last; the order within ties does not change 'min' ranks
     ss = np.take_along_axis(s, order, axis=-1)
-    pos = np.arange(ss.shape[-1])
-    new = np.ones(ss.shape, dtype=bool)
-    new[..., 1:] = ss[..., 1:] != ss[..., :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
-    r = np.empty(ss.shape)
-    np.put_along_axis(r, order, first + 1.0, axis=-1)
-    r = np.moveaxis(r, -1, 1)
-    return np.where(np.isnan(score), np.nan, r)
+    new = np.empty(ss.shape, dtype=bool)
+    new[..., 0] = True
+    np.not_equal(ss[..., 1:], ss[..., :-1], out=new[..., 1:])
+    pos = np.arange(1, ss.shape[-1] + 1, dtype=dtype)
+    first = np.maximum.accumulate(np.where(new, pos, 0).astype(dtype, copy=False), axis=-1)
+    del ss, new
+    r = np.empty(s.shape, dtype=dtype)
+    np.put_along_axis(r, order, first, axis=-1)
+    r[np.isnan(s)] = np.nan
+    return np.moveaxis(r, -1, 1)
 
 
 def nan_quantiles(a: np.ndarray, q, axis: int = -1) -> np.ndarray:
     """Quantiles ``q`` of ``a`` along ``axis`` ignoring NaN, with numpy's default ``linear``
     method (Hyndman & Fan type 7, R's default), vectorised over the other axes (numpy's
     ``nanquantile`` loops over them in Python). Returns the other axes, then ``len(q)``; all-NaN
-    slices give NaN. Equal to ``np.nanquantile`` (tested)."""
-    s = np.sort(np.moveaxis(np.asarray(a, dtype=float), axis, -1), axis=-1)
-    n = np.sum(~np.isnan(s), axis=-1)[..., None]
-    pos = (n - 1) * np.asarray(q, dtype=float)
-    lo = np.clip(np.floor(pos), 0, None).astype(int)
-    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-    a_lo = np.take_along_axis(s, np.minimum(lo, s.shape[-1] - 1), axis=-1)
-    a_hi = np.take_along_axis(s, hi, axis=-1)
-    t = pos - lo
-    diff = a_hi - a_lo
-    with np.errstate(invalid="ignore"):
-        out = np.where(t >= 0.5, a_hi - diff * (1 - t), a_lo + diff * t)
-    return np.where(n > 0, out, np.nan)
+    slices give NaN. Equal to ``np.nanquantile`` (tested).
+
+    Only the order statistics the quantiles need are selected (``np.partition``, linear time),
+    once for each distinct count of non-missing values, instead of sorting every slice.
+    """
+    x = np.moveaxis(np.asarray(a), axis, -1)
+    lead, m = x.shape[:-1], x.shape[-1]
+    x = x.reshape(-1, m)
+    q = np.asarray(q, dtype=float)
+    nan = np.isnan(x)
+    n = m - nan.sum(axis=-1)
+    out = np.full((x.shape[0], len(q)), np.nan)
+    if nan.any():
+        x = np.where(nan, np.inf, x)  # missing values go last in the selection
+    for k in np.unique(n):
+        if k == 0:
+            continue
+        rows = np.flatnonzero(n == k)
+        pos = (k - 1) * q
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, k - 1)
+        kth = np.unique(np.concatenate([lo, hi]))
+        part = np.partition(x[rows], kth, axis=-1)
+        a_lo = part[:, lo].astype(float)
+        a_hi = part[:, hi].astype(float)
+        t = pos - lo
+        diff = a_hi - a_lo
+        with np.errstate(invalid="ignore"):
+            out[rows] = np.where(t >= 0.5, a_hi - diff * (1 - t), a_lo + diff * t)
+    return out.reshape(*lead, len(q))
 
 
 def _grade_codes(score_yud: np.ndarray, model: IndexModel, red: np.ndarray) -> np.ndarray:
     """Grade index (0 green … 3 red, −1 missing) of ``score (Y, U, D)``, red lines applied;
-    the rules of :mod:`.grades` (quantile cut-offs recomputed in every draw)."""
+    the rules of :mod:`.grades` (a unit is graded by the cut-offs it reaches, quantile cut-offs
+    recomputed in every draw), as ``int8``."""
     g = model.config.grades
-    s = np.moveaxis(score_yud, -1, 0)  # (D, Y, U)
+    Y, U, D = score_yud.shape
     if g.method == "absolute":
-        cut = np.array([g.cutoffs["green"], g.cutoffs["blue"], g.cutoffs["yellow"]], dtype=float)
+        cut = np.broadcast_to(np.array([g.cutoffs["green"], g.cutoffs["blue"], g.cutoffs["yellow"]], dtype=float),
+                              (Y, D, 3))
     else:
         q = (g.quantiles["green"], g.quantiles["blue"], g.quantiles["yellow"])
         if g.reference == "pooled":
-            cut = nan_quantiles(s.reshape(s.shape[0], -1), q)[:, None, :]  # (D, 1, 3)
+            cut = np.broadcast_to(nan_quantiles(score_yud.reshape(Y * U, D), q, axis=0)[None], (Y, D, 3))
         else:
-            cut = nan_quantiles(s, q)  # (D, Y, 3)
-    codes = grade_codes(s, cut)
+            cut = nan_quantiles(score_yud, q, axis=1)  # (Y, D, 3)
+    codes = np.full(score_yud.shape, 3, dtype=np.int8)
+    for k in range(3):
+        codes -= (score_yud >= cut[:, None, :, k]).astype(np.int8)
+    codes[np.isnan(score_yud)] = -1
     if g.red_lines:
-        codes = np.where(red[None, :, :] & (codes >= 0), 3, codes)
-    return np.moveaxis(codes, 0, -1)
+        codes[red[..., None] & (codes >= 0)] = 3
+    return codes
 
 
 # --------------------------------------------------------------------------- the run
@@ -493,20 +515,59 @@ def _pick(u: np.ndarray, options) -> np.ndarray:
     return np.minimum((u * k).astype(int), k - 1)
 
 
+def _score_chunk(draws: np.ndarray, models: dict, plan: dict):
+    """One task of the Monte Carlo run: scores, ranks and grade codes ``(Y, U, len(draws))`` of
+    the runs ``draws`` (indices into the design).
+
+    Runs on a worker: it receives the compiled panels (``models``: one :class:`IndexModel` per
+    imputation alternative, numpy arrays) and the design rows (``plan``), never a file or the
+    warehouse. No random numbers are drawn here (the design was fixed on the client from the
+    seed), so a run's numbers do not depend on the chunk it falls in or on the backend.
+    """
+    mult, ni, ai, mi = plan["mult"][draws], plan["ni"][draws], plan["ai"][draws], plan["mi"][draws]
+    nominal = models[plan["nominal_missing"]]
+    Y, U = nominal.panel.scored.shape
+    score = np.full((Y, U, len(draws)), np.nan)
+    for m_ in sorted(set(mi)):
+        model = models[plan["miss_alts"][m_]]
+        for n_ in sorted(set(ni[mi == m_])):
+            norm = model.normalised(method=plan["norm_alts"][n_])
+            for a_ in sorted(set(ai[(mi == m_) & (ni == n_)])):
+                sel = np.flatnonzero((mi == m_) & (ni == n_) & (ai == a_))
+                agg = plan["agg_alts"][a_]
+                methods = model.methods if agg == plan["nominal_agg"] else agg
+                score[..., sel] = root_scores(norm, model, mult[sel], methods, chunk=plan["chunk"])
+    rank = ranks_desc(score, dtype=np.float32)
+    grade = _grade_codes(score, nominal, plan["red"])
+    return score, rank, grade
+
+
 def run_uncertainty(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataFrame, config=None,
-                    uncertainty: dict | UncertaintySpec | None = None) -> UncertaintyResult:
+                    uncertainty: dict | UncertaintySpec | None = None, *, executor=None,
+                    draws_per_task: int | None = None) -> UncertaintyResult:
     """Monte Carlo uncertainty and Sobol' sensitivity of the ranks and grades.
 
     Parameters
     ----------
     values, framework, units : as for :func:`analysis.scoring.build_index`.
-    config : the run config (YAML path, mapping or :class:`IndexConfig`); its ``uncertainty``
-        section declares the uncertain choices (see the module docstring).
+    config : the run config (a mapping or :class:`IndexConfig`, not a path); its
+        ``uncertainty`` section declares the uncertain choices (see the module docstring).
     uncertainty : the ``uncertainty`` section given separately (overrides the config's).
+    executor : an :class:`analysis.parallel.Executor` (local processes or a Dask cluster) that
+        computes the runs in chunks of ``draws_per_task``; ``None`` computes them here.
+    draws_per_task : runs per task (default: all runs in one task without an executor, else
+        the runs split in two tasks per worker).
+
+    The design (Saltelli's sample) is drawn once, here, from ``seed``; each task receives the
+    compiled panels and its rows of the design, and returns scores, ranks and grades of its
+    runs, which are joined in run order. The tables are therefore identical whatever the
+    chunking and the backend (tested).
 
     Returns an :class:`UncertaintyResult`. If nothing is declared uncertain, the ranks table
     holds the nominal ranks only and ``sensitivity`` a row with the ``reason``.
     """
+    from ..parallel import chunks
+
     index_cfg, unc = split_config(config)
     cfg = load_config(index_cfg)
     if uncertainty is not None:
@@ -553,23 +614,24 @@ def run_uncertainty(values: pd.DataFrame, framework: pd.DataFrame, units: pd.Dat
     for d in np.flatnonzero(di > 0):
         mult[d, tree.index(drop_alts[di[d]])] = 0.0
 
+    # the panels are compiled here, once per imputation alternative; tasks get arrays only
     models = {cfg.missing.method: nominal}
-    score = np.full((Y, U, D), np.nan)
     for m_ in sorted(set(mi)):
         miss = miss_alts[m_]
         if miss not in models:
             models[miss], w_ = compile_index(values, framework, units, cfg.replace(missing={"method": miss}))
             warn.extend(w_)
-        model = models[miss]
-        for n_ in sorted(set(ni[mi == m_])):
-            norm = model.normalised(method=norm_alts[n_])
-            for a_ in sorted(set(ai[(mi == m_) & (ni == n_)])):
-                sel = np.flatnonzero((mi == m_) & (ni == n_) & (ai == a_))
-                agg = agg_alts[a_]
-                methods = model.methods if agg == cfg.aggregation.method else agg
-                score[..., sel] = root_scores(norm, model, mult[sel], methods, chunk=spec.chunk)
-    rank = ranks_desc(score)
-    grade = _grade_codes(score, nominal, red)
+    plan = dict(mult=mult, ni=ni, ai=ai, mi=mi, norm_alts=norm_alts, agg_alts=agg_alts, miss_alts=miss_alts,
+                nominal_agg=cfg.aggregation.method, nominal_missing=cfg.missing.method, chunk=spec.chunk, red=red)
+    if draws_per_task is None:
+        draws_per_task = D if executor is None else -(-D // (2 * executor.workers))
+    tasks = [np.arange(r.start, r.stop) for r in chunks(D, draws_per_task)]
+    if executor is None:
+        parts = [_score_chunk(t, models, plan) for t in tasks]
+    else:
+        parts = executor.map(_score_chunk, tasks, models, plan)
+    score, rank, grade = (np.concatenate([p[i] for p in parts], axis=-1) for i in range(3))
+    del parts
 
     # scalar output of the sensitivity analysis: mean |rank shift| against the nominal ranks
     with warnings.catch_warnings():
@@ -627,7 +689,7 @@ def _rank_table(model, nom_score, nom_rank, nom_grade, score, rank, grade) -> pd
     sq = nan_quantiles(score[yy, uu, :], (0.05, 0.5, 0.95), axis=1).T
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(r, axis=1)
+        mean = np.nanmean(r, axis=1, dtype=float)
     g = grade[yy, uu, :]
     valid = (g >= 0).sum(axis=1)
     out = pd.DataFrame({
