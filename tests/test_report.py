@@ -102,9 +102,12 @@ def test_table_numbering_caption_grades_and_downloads(airquality):
     rp.table(airquality.head(3), "空气质量", name="grades")  # same name → made unique
     first, second = (o["data"] for o in col.outputs)
     assert "<b>表 1</b>等级表" in first["text/html"] and "<b>表 2</b>空气质量" in second["text/html"]
-    assert 'class="grade grade-green">A 绿<' in first["text/html"]
-    assert 'class="grade grade-red">D 红<' in first["text/html"]
-    assert "−2" in first["text/html"]  # U+2212 minus sign in the HTML table
+    # grades carry their letter and colour, and sort by grade order (green 0 … red 3)
+    assert '<td class="grade grade-green" data-v="0">A 绿</td>' in first["text/html"]
+    assert '<td class="grade grade-red" data-v="3">D 红</td>' in first["text/html"]
+    # one format per column: x is a generic number, two decimals, U+2212 minus sign, sorts by value
+    assert '<td class="num" data-v="1.5">1.50</td>' in first["text/html"]
+    assert '<td class="num" data-v="-2.0">−2.00</td>' in first["text/html"]
     # headers read in the report's language; the column name stays as the tooltip and in downloads
     assert '<th title="unit_id">单位代码</th><th title="grade">等级</th><th title="x">x</th>' in first["text/html"]
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', first["text/html"]).group(1)
@@ -169,7 +172,9 @@ def build_report_notebook(lang="zh"):
 def test_export_is_one_offline_file_with_title_toc_and_no_code(tmp_path):
     path = report.export_html(build_report_notebook(), tmp_path / "r.html", lang="zh")
     html = path.read_text(encoding="utf-8")
-    assert "<script" not in html                       # no require.js, MathJax, mermaid
+    # the only script is the project's own table script, inline: no require.js, MathJax, mermaid
+    assert re.findall(r"<script[^>]*>", html) == ["<script>"]
+    assert "jp-OutputArea-output pre" not in html and len(html) < 80_000   # JupyterLab's 270 KB CSS is gone
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert not re.search(r"@import|url\((['\"])?https?:", html)
     assert '<h1 id="title">测试报告</h1>' in html and "<dt>数据截至</dt><dd>2024-01-31</dd>" in html
@@ -287,7 +292,7 @@ def test_long_tables_are_cut_on_the_page_but_complete_in_the_downloads(airqualit
     rp = Report(lang="en", display=col)
     rp.table(airquality, "air quality", name="air", max_rows=10)   # 153 rows (R datasets::airquality)
     html = col.outputs[0]["data"]["text/html"]
-    assert html.count("<tr>") == 11                                  # header + 10 rows
-    assert "first 10 of 153 rows shown" in html
+    assert html.count("<tr") == 11                                   # header + 10 rows
+    assert "the page holds the first 10 of 153 rows" in html
     csv = report.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
     assert len(csv.splitlines()) == 154                              # header + all 153 rows

@@ -204,3 +204,19 @@ def content_hash(fw: pd.DataFrame) -> str:
     """A stable hash of the framework's content (recorded as its version in the warehouse)."""
     text = fw[COLUMNS].to_csv(index=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def labels(fw: pd.DataFrame, lang: str = "zh") -> dict[str, str]:
+    """Indicator code → its name in the report language (``name_zh`` / ``name_en``).
+
+    Used by the report glossary to label indicator codes where they are column names or
+    values. The latest version's name wins when a code has several rows.
+
+    >>> f = pd.DataFrame({"code": ["D1"], "name_zh": ["政治纪律"], "name_en": ["Political discipline"]})
+    >>> labels(f, "zh"), labels(f, "en")
+    ({'D1': '政治纪律'}, {'D1': 'Political discipline'})
+    """
+    col = "name_zh" if lang == "zh" else "name_en"
+    if "valid_from" in fw.columns:
+        fw = fw.sort_values("valid_from", na_position="first", kind="stable")
+    return {str(c): str(n) for c, n in zip(fw["code"], fw[col]) if isinstance(n, str) and n}

@@ -4,7 +4,7 @@
 (:mod:`analysis.params`), executes the notebooks with papermill's Python API in a
 ``ProcessPoolExecutor`` (processes, not threads: papermill's ``cwd`` is not thread-safe,
 nteract/papermill#473, #578), converts each to one offline HTML file in the worker
-(:mod:`analysis.report`), and writes ``reports/<year>/index.html``, ``manifest.json`` and
+(:mod:`analysis.site`), and writes ``reports/<year>/index.html``, ``manifest.json`` and
 ``reports/index.html``.
 
 Unit diagnoses are executed in batches (one notebook per region, at most ``batch_size``
@@ -270,7 +270,7 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
     import nbformat
     import papermill
 
-    from . import report
+    from . import site
 
     notebook, out_dir = Path(notebook), Path(out_dir)
     lang = parameters.get("lang", lang)  # the HTML follows the report's own language parameter
@@ -311,10 +311,10 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
     if split_units:
         _export_units(nb, result, out_dir, lang, show_code, footer)
     else:
-        result.html_path = report.export_html(nb, out_dir / f"{name}.html", lang=lang, show_code=show_code,
+        result.html_path = site.export_html(nb, out_dir / f"{name}.html", lang=lang, show_code=show_code,
                                               title=title, footer=footer)
-    _write_tables(report.read_tables(nb), out_dir / "tables" / name)
-    keys = report.read_keys(nb)
+    _write_tables(site.read_tables(nb), out_dir / "tables" / name)
+    keys = site.read_keys(nb)
     sidecar = {"name": name, "ok": result.ok, "error": result.error, "cell": result.cell,
                "parameters": parameters, "keys": keys}
     if result.units:
@@ -326,12 +326,12 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
 
 
 def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_code: bool, footer: str) -> None:
-    from . import report
+    from . import site
 
     units_dir = out_dir / "units"
     seen = set()
-    for unit in report.split_units(nb):
-        path = report.export_html(unit["nb"], units_dir / f"{unit['page']}.html", lang=lang,
+    for unit in site.split_units(nb):
+        path = site.export_html(unit["nb"], units_dir / f"{unit['page']}.html", lang=lang,
                                   show_code=show_code, title=unit["label"], footer=footer)
         seen.add(unit["unit_id"])
         result.units.append({"unit_id": unit["unit_id"], "label": unit["label"], "status": unit["status"],
@@ -549,7 +549,7 @@ def run_year(year: int, warehouse: Path, config: Path | None = None, only: list[
     }
     manifest_path = year_dir / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    from .report import write_site_index, write_year_index
+    from .site import write_site_index, write_year_index
 
     index = write_year_index(year_dir, manifest, lang=lang)
     write_site_index(Path(out).resolve(), lang=lang)

@@ -1,0 +1,301 @@
+"""One place for the words a report shows: column labels, category values and number kinds.
+
+Every table of every report takes its header labels and the display of its category codes
+from here, in the report's language (``中文 / English``); the column name itself stays as the
+header's tooltip and in the downloads. Each column also has a *kind* that chooses its number
+format (:func:`format_number`): ``score``, ``percent``, ``p``, ``count``, ``rank``, ``year``,
+``slope``, ``number``; text kinds are ``text``, ``code``, ``category`` and ``grade``.
+
+The names come from the data model (``docs/data-model.md``), the framework's columns
+(:mod:`analysis.framework`) and the result columns of the analysis modules. Indicator codes
+used as column names are labelled with the framework's own names through ``extra`` labels
+(:func:`analysis.framework.labels`).
+
+Unknown names fall back to rules on the name (``n_*`` counts, ``*_share`` percentages,
+``p_*`` p-values …) for the kind; for the label an unknown name is shown as it is, and
+:func:`unlabelled` finds it on a rendered page so that a test can fail on it.
+"""
+from __future__ import annotations
+
+import html as _html
+import math
+import re
+from collections.abc import Mapping
+
+#: |x| below this prints as 0: floating-point residue of sums that are zero in exact
+#: arithmetic (an attribution's interaction term of −2.75e−15). Report values are scores on
+#: 0–100, shares, p-values and counts, whose smallest meaningful magnitude (a p-value printed
+#: as ``< 0.001``) is many orders above it.
+ZERO_TOLERANCE = 1e-9
+
+#: decimals per numeric kind (a column shows one number of decimals throughout)
+DECIMALS = {"score": 2, "percent": 1, "p": 3, "slope": 3, "number": 2}
+
+_C = {
+    # identifiers and units
+    "unit_id": ("单位代码", "Unit code", "code"), "unit": ("单位", "Unit", "code"),
+    "name_zh": ("单位名称", "Name", "text"), "name_en": ("单位名称", "Name", "text"),
+    "unit_name": ("单位名称", "Unit name", "text"), "label": ("单位", "Unit", "text"),
+    "type": ("单位类型", "Unit type", "category"), "region": ("片区", "Region", "category"),
+    "region_name": ("片区名称", "Region name", "text"), "focal": ("集中研究对象", "Focal unit", "category"),
+    "staff": ("在编人数", "Staff", "count"), "party_members": ("党员人数", "Party members", "count"),
+    "residents": ("常住人口", "Residents", "count"), "successor_id": ("承继单位代码", "Successor unit", "code"),
+    # time
+    "year": ("年度", "Year", "year"), "period": ("期别", "Period", "text"), "from_year": ("起始年度", "From year", "year"),
+    "to_year": ("终止年度", "To year", "year"), "first_year": ("首个年度", "First year", "year"),
+    "last_year": ("最近年度", "Last year", "year"), "years": ("年数", "Years", "count"),
+    "valid_from": ("启用年度", "Valid from", "year"), "valid_to": ("停用年度", "Valid to", "year"),
+    "deadline": ("整改期限", "Deadline", "text"), "rectified_on": ("整改完成日期", "Rectified on", "text"),
+    # framework
+    "code": ("指标代码", "Indicator code", "code"), "node": ("指标代码", "Indicator code", "code"),
+    "indicator": ("指标代码", "Indicator code", "code"), "leaf": ("监测点代码", "Monitoring point", "code"),
+    "parent": ("上级指标", "Parent indicator", "code"), "level": ("层级", "Level", "count"),
+    "name": ("名称", "Name", "text"), "indicator_name": ("指标名称", "Indicator name", "text"),
+    "node_name": ("指标名称", "Indicator name", "text"), "dimension": ("维度", "Dimension", "text"),
+    "dimension_name": ("维度名称", "Dimension name", "text"),
+    "weight": ("权重", "Weight", "number"), "role": ("指标角色", "Role", "category"),
+    "direction": ("指标方向", "Indicator direction", "category"), "target": ("目标值", "Target", "number"),
+    "unit_of_measure": ("计量单位", "Unit of measure", "text"), "denominator": ("分母", "Denominator", "category"),
+    "per": ("折算基数", "Per", "count"), "year_agg": ("年度汇总方式", "Yearly aggregation", "category"),
+    "frequency": ("报送频次", "Frequency", "category"), "lead_department": ("牵头单位", "Lead department", "text"),
+    "valid_min": ("有效下限", "Valid minimum", "number"), "valid_max": ("有效上限", "Valid maximum", "number"),
+    "definition": ("指标定义", "Definition", "text"),
+    # values and scores
+    "value": ("数值", "Value", "number"), "raw": ("原始值", "Raw value", "number"),
+    "score": ("得分", "Score", "score"), "normalised": ("标准化得分", "Normalised score", "score"),
+    "index": ("综合指数", "Composite index", "score"), "previous": ("上期值", "Previous", "number"),
+    "previous_score": ("上年得分", "Previous score", "score"), "score_change": ("得分变化", "Score change", "score"),
+    "change": ("变化", "Change", "number"), "contribution": ("贡献", "Contribution", "number"),
+    "type_mean": ("同类单位均值", "Mean of unit type", "score"), "region_mean": ("片区均值", "Mean of region", "score"),
+    "overall_mean": ("全市均值", "Overall mean", "score"),
+    "rank": ("排名", "Rank", "rank"), "rank_in_type": ("类内排名", "Rank in type", "rank"),
+    "rank_in_region": ("片区内排名", "Rank in region", "rank"), "rank_change": ("排名变化", "Rank change", "rank"),
+    "previous_rank": ("上年排名", "Previous rank", "rank"), "position": ("位次", "Position", "rank"),
+    "grade": ("等级", "Grade", "grade"), "previous_grade": ("上年等级", "Previous grade", "grade"),
+    "grade_from": ("原等级", "Grade from", "grade"), "grade_to": ("新等级", "Grade to", "grade"),
+    "red_line_codes": ("一票否决事项", "Red lines", "text"),
+    "component": ("分解项", "Component", "category"), "component_name": ("分解项名称", "Component name", "text"),
+    # descriptive statistics
+    "n": ("数量", "n", "count"), "count": ("数量", "Count", "count"), "n_units": ("单位数", "Units", "count"),
+    "n_a": ("甲组数量", "n (group A)", "count"), "n_b": ("乙组数量", "n (group B)", "count"),
+    "n_previous": ("上期数量", "Previous count", "count"), "n_docs": ("文档数", "Documents", "count"),
+    "n_occurrences": ("出现次数", "Occurrences", "count"), "n_transitions": ("转移次数", "Transitions", "count"),
+    "n_censored": ("截尾数", "Censored", "count"), "n_on_time": ("按期整改数", "Rectified on time", "count"),
+    "n_recurring": ("反复出现数", "Recurring", "count"), "n_worsened": ("变差数", "Worsened", "count"),
+    "n_inconsistent": ("不一致数", "Inconsistent", "count"), "n_problems": ("问题数", "Problems", "count"),
+    "problems": ("问题数", "Problems", "count"), "observations": ("观测数", "Observations", "count"),
+    "mean": ("均值", "Mean", "number"), "mean_a": ("甲组均值", "Mean (group A)", "number"),
+    "mean_b": ("乙组均值", "Mean (group B)", "number"), "sd": ("标准差", "SD", "number"),
+    "se": ("标准误", "SE", "number"), "median": ("中位数", "Median", "number"),
+    "min": ("最小值", "Min", "number"), "max": ("最大值", "Max", "number"), "q1": ("下四分位数", "Q1", "number"),
+    "q3": ("上四分位数", "Q3", "number"), "iqr": ("四分位距", "IQR", "number"), "cv": ("变异系数", "CV", "number"),
+    "skewness": ("偏度", "Skewness", "number"), "kurtosis": ("峰度", "Kurtosis", "number"),
+    "variance": ("方差", "Variance", "number"), "mean_rank_a": ("甲组平均秩", "Mean rank (A)", "number"),
+    "mean_rank_b": ("乙组平均秩", "Mean rank (B)", "number"),
+    # tests
+    "statistic": ("统计量", "Statistic", "number"), "df": ("自由度", "df", "number"),
+    "p": ("p 值", "p", "p"), "p_adj": ("校正 p 值", "Adjusted p", "p"), "q": ("q 值", "q", "p"),
+    "test": ("检验方法", "Test", "text"), "method": ("方法", "Method", "text"),
+    "effect_size": ("效应量", "Effect size", "number"), "ci_low": ("置信下限", "CI low", "number"),
+    "ci_high": ("置信上限", "CI high", "number"), "r2": ("决定系数 R²", "R²", "number"),
+    "rho": ("相关系数 ρ", "ρ", "number"), "tau": ("肯德尔 τ", "Kendall τ", "number"),
+    "slope": ("斜率(每年)", "Slope (per year)", "slope"), "sen_slope": ("森斜率(每年)", "Sen slope (per year)", "slope"),
+    "intercept": ("截距", "Intercept", "number"), "shapiro_w": ("Shapiro W", "Shapiro W", "number"),
+    "normality_p_min": ("正态性检验最小 p 值", "Smallest normality p", "p"),
+    "normality_rejected": ("拒绝正态性", "Normality rejected", "category"),
+    "variance_p": ("方差齐性 p 值", "Equal-variance p", "p"), "variance_statistic": ("方差齐性统计量", "Equal-variance statistic", "number"),
+    "variance_rejected": ("拒绝方差齐性", "Equal variances rejected", "category"),
+    "variance_test": ("方差齐性检验", "Equal-variance test", "text"), "normality_test": ("正态性检验", "Normality test", "text"),
+    "normality_worst_group": ("正态性最差组", "Least normal group", "text"),
+    "bandwidth": ("带宽", "Bandwidth", "number"), "density": ("密度", "Density", "number"),
+    "classification": ("趋势判定", "Trend class", "category"), "trend": ("趋势判定", "Trend class", "category"),
+    "class_zh": ("协调类型", "Coordination class", "text"), "class_en": ("协调类型", "Coordination class", "text"),
+    "probability": ("转移概率", "Transition probability", "percent"),
+    "transition_probability": ("转移概率", "Transition probability", "percent"),
+    "sojourn_time": ("平均停留年数", "Mean sojourn (years)", "number"), "streak": ("连续年数", "Streak (years)", "count"),
+    "gini": ("基尼系数", "Gini", "number"), "theil": ("泰尔指数", "Theil", "number"), "theil_l_within": ("组内泰尔 L", "Theil L within", "number"),
+    "hhi": ("赫芬达尔指数", "HHI", "number"), "hhi_normalised": ("标准化赫芬达尔指数", "Normalised HHI", "number"),
+    "dagum_within": ("组内基尼贡献", "Dagum within", "number"), "net_between": ("组间净贡献", "Net between", "number"),
+    "transvariation": ("超变密度", "Transvariation", "number"),
+    # shares and rates (fractions 0–1 shown as %)
+    "share": ("占比", "Share", "percent"), "share_change": ("占比变化(百分点)", "Share change (points)", "percent"),
+    "coverage": ("覆盖率", "Coverage", "percent"), "rate": ("比率", "Rate", "percent"),
+    "rectification_rate": ("整改率", "Rectification rate", "percent"), "overdue_rate": ("逾期率", "Overdue rate", "percent"),
+    "share_improved": ("改善单位占比", "Share improved", "percent"), "zero_share": ("零值占比", "Share of zeros", "percent"),
+    "top_k_share": ("前列占比", "Top-k share", "percent"), "last_year_share": ("上年占比", "Last year's share", "percent"),
+    "share_of_collected": ("占收集问题比例", "Share of collected", "percent"),
+    "share_of_previous": ("占上期比例", "Share of previous", "percent"), "missing_share": ("缺失率", "Missing share", "percent"),
+    # data quality
+    "expected": ("应报单位数", "Expected", "count"), "reported": ("已报单位数", "Reported", "count"),
+    "missing": ("缺失数", "Missing", "count"), "kind": ("类型", "Kind", "category"),
+    "message": ("说明", "Message", "text"), "reason": ("说明", "Reason", "text"), "note": ("备注", "Note", "text"),
+    "status": ("状态", "Status", "category"), "rule": ("规则", "Rule", "text"), "column": ("列", "Column", "text"),
+    "row": ("行", "Row", "count"), "source_file": ("来源文件", "Source file", "text"),
+    "error": ("错误", "Error", "text"), "stage": ("环节", "Stage", "text"), "stage_zh": ("环节", "Stage", "text"),
+    # problems
+    "problem_id": ("问题编号", "Problem id", "code"), "aspect": ("方面", "Aspect", "category"),
+    "aspect_name": ("方面名称", "Aspect name", "text"), "category": ("问题类别", "Category", "category"),
+    "source": ("来源", "Source", "category"), "severity": ("严重程度", "Severity", "category"),
+    "description": ("问题描述", "Description", "text"), "fed_back": ("已反馈", "Fed back", "category"),
+    "kept": ("保留", "Kept", "category"), "time_to_rectify": ("整改用时(天)", "Days to rectify", "count"),
+    "median_days_km": ("整改中位天数(KM)", "Median days (Kaplan–Meier)", "number"),
+    "median_days_rectified_only": ("已整改中位天数", "Median days (rectified only)", "number"),
+    "overdue_items": ("逾期问题数", "Overdue items", "count"),
+    "term": ("关键词", "Keyword", "text"), "keyword": ("关键词", "Keyword", "text"),
+    "member": ("成员单位", "Member department", "text"), "treatment": ("处理方式", "Treatment", "category"),
+}
+#: column name → (中文, English, kind)
+COLUMNS: dict[str, tuple[str, str, str]] = dict(_C)
+
+#: category code → (中文, English)
+VALUES: dict[str, tuple[str, str]] = {
+    # unit types (data model)
+    "county": ("区县", "county"), "township": ("乡镇街道", "township"), "department": ("市直部门", "department"),
+    "enterprise": ("国有企业", "state enterprise"), "college": ("高校院系", "college"),
+    # framework
+    "positive": ("正向", "positive"), "negative": ("负向", "negative"), "target": ("适度(目标值)", "target"),
+    "aggregate": ("汇总指标", "aggregate"), "red_line": ("一票否决", "red line"),
+    "staff": ("在编人数", "staff"), "party_members": ("党员人数", "party members"), "residents": ("常住人口", "residents"),
+    "sum": ("求和", "sum"), "mean": ("平均", "mean"), "last": ("末期值", "last"), "max": ("最大值", "max"),
+    "quarterly": ("季度", "quarterly"), "annual": ("年度", "annual"),
+    # problems
+    "open": ("未整改", "open"), "rectifying": ("整改中", "rectifying"), "rectified": ("已整改", "rectified"),
+    "inspection": ("巡察", "inspection"), "audit": ("审计", "audit"), "petition": ("信访", "petition"),
+    "supervision": ("监督检查", "supervision"), "discipline": ("纪律审查", "discipline review"),
+    "organisation": ("组织部门", "organisation department"),
+    "high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"),
+    # trend classes and statuses
+    "increasing": ("上升", "increasing"), "decreasing": ("下降", "decreasing"), "no trend": ("无显著趋势", "no trend"),
+    "improving": ("改善", "improving"), "worsening": ("变差", "worsening"), "stable": ("稳定", "stable"),
+    "too short": ("序列过短", "series too short"), "insufficient": ("数据不足", "insufficient data"),
+    "ok": ("正常", "ok"), "failed": ("失败", "failed"), "warning": ("提示", "warning"), "error": ("错误", "error"),
+    "True": ("是", "yes"), "False": ("否", "no"), "true": ("是", "yes"), "false": ("否", "no"),
+    # attribution components
+    "interaction": ("交互项", "interaction"), "score_effect": ("得分效应", "score effect"),
+    "weight_effect": ("权重效应", "weight effect"), "composition": ("结构效应", "composition"),
+}
+
+_KIND_RULES = [
+    (re.compile(r"^(p|q)(_.*)?$|_p$|_p_"), "p"),
+    (re.compile(r"(^|_)(share|rate|coverage|ratio_pct|probability)(_|$)"), "percent"),
+    (re.compile(r"^n$|^n_|_count$|^count_|_n$|^num_"), "count"),
+    (re.compile(r"(^|_)rank(_|$)"), "rank"),
+    (re.compile(r"(^|_)year(_|$)"), "year"),
+    (re.compile(r"(^|_)slope(_|$)"), "slope"),
+    (re.compile(r"(^|_)score(_|$)|^index$|_mean$"), "score"),
+    (re.compile(r"(^|_)grade$"), "grade"),
+]
+
+
+def _entry(column: object, extra: Mapping | None):
+    name = str(column)
+    if extra and name in extra:
+        got = extra[name]
+        return (got, got, None) if isinstance(got, str) else tuple(got) + (None,) * (3 - len(got))
+    return COLUMNS.get(name)
+
+
+def column_label(column: object, lang: str = "zh", extra: Mapping | None = None) -> str:
+    """Header label of a column in the report language; an unknown name is returned unchanged.
+
+    >>> column_label("p_adj"), column_label("p_adj", "en")
+    ('校正 p 值', 'Adjusted p')
+    """
+    entry = _entry(column, extra)
+    if entry is None:
+        return str(column)
+    return entry[0] if lang == "zh" else entry[1]
+
+
+def is_labelled(column: object, extra: Mapping | None = None) -> bool:
+    """Whether the glossary (or ``extra``) knows the column name."""
+    return _entry(column, extra) is not None
+
+
+def kind_of(column: object, extra: Mapping | None = None) -> str:
+    """The number/text kind of a column: from the glossary, else from rules on the name, else ``number``.
+
+    >>> kind_of("coverage"), kind_of("n_focal"), kind_of("p_trend"), kind_of("weird")
+    ('percent', 'count', 'p', 'number')
+    """
+    entry = _entry(column, extra)
+    if entry is not None and entry[2]:
+        return entry[2]
+    name = str(column)
+    for rule, kind in _KIND_RULES:
+        if rule.search(name):
+            return kind
+    return "number"
+
+
+def value_label(value: object, lang: str = "zh") -> str:
+    """Display of a category code (``rectifying`` → ``整改中``); other values unchanged."""
+    pair = VALUES.get(str(value))
+    return str(value) if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", "−")
+
+
+def format_number(value: float, kind: str = "number", fraction: bool = True) -> str:
+    """The text of one number of the given kind (``—`` for missing).
+
+    ``percent``: a fraction 0–1 is multiplied by 100 (``fraction=True``), one decimal and ``%``;
+    ``p``: three decimals, ``< 0.001`` below; ``count``/``rank``/``year``: integers;
+    ``score`` and ``number``: two decimals; ``slope``: three decimals. |x| below
+    :data:`ZERO_TOLERANCE`, and any value that rounds to zero, prints as an unsigned zero.
+
+    >>> format_number(-2.75e-15), format_number(1.0, "percent"), format_number(0.0004, "p")
+    ('0.00', '100.0%', '< 0.001')
+    >>> format_number(64.983, "score"), format_number(-3, "rank"), format_number(2024.0, "year")
+    ('64.98', '−3', '2024')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if abs(v) < ZERO_TOLERANCE:
+        v = 0.0
+    if kind == "p":
+        if v < 0.001:
+            return "< 0.001"
+        return f"{v:.3f}"
+    if kind in ("count", "rank", "year"):
+        if not v.is_integer():
+            return _minus(f"{v:.2f}")
+        return _minus(f"{int(v)}") if kind == "year" else _minus(f"{int(v):,}")
+    if kind == "percent":
+        pct = v * 100 if fraction else v
+        text = f"{pct:.{DECIMALS['percent']}f}"
+        return _minus(text if float(text) != 0 else text.lstrip("-")) + "%"
+    decimals = DECIMALS.get(kind, 2)
+    if kind == "number" and 0 < abs(v) < 10 ** -decimals:
+        mantissa, exponent = f"{v:.2e}".split("e")
+        return _minus(f"{mantissa}×10^{int(exponent)}")
+    text = f"{v:.{decimals}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return _minus(text)
+
+
+def unlabelled(page: str, lang: str = "zh", extra: Mapping | None = None) -> list[str]:
+    """Headers and category values on a rendered report page that the glossary does not know.
+
+    Headers: every ``<th title="name">`` whose name is not in the glossary (or ``extra``).
+    Cells: in a Chinese page every cell whose whole text is a lower-case ASCII word or
+    ``snake_case`` code (``county``, ``rectifying``, ``no trend``); in an English page only
+    ``snake_case`` codes. Returns the sorted distinct findings as ``th:name`` / ``td:value``.
+    """
+    found = set()
+    for name in re.findall(r'<th[^>]*\btitle="([^"]*)"', page):
+        name = _html.unescape(name)
+        if not is_labelled(name, extra):
+            found.add(f"th:{name}")
+    code = re.compile(r"^[a-z]+(?:[ _][a-z0-9]+)*$") if lang == "zh" else re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
+    for cell in re.findall(r"<td[^>]*>([^<]*)</td>", page):
+        text = _html.unescape(cell).strip()
+        if text and code.match(text):
+            found.add(f"td:{text}")
+    return sorted(found)
