@@ -143,6 +143,22 @@ _C = {
     "overdue_items": ("逾期问题数", "Overdue items", "count"),
     "term": ("关键词", "Keyword", "text"), "keyword": ("关键词", "Keyword", "text"),
     "member": ("成员单位", "Member department", "text"), "treatment": ("处理方式", "Treatment", "category"),
+    # harvested from the sample's reports
+    "adjust": ("多重检验校正", "Multiple-testing adjustment", "text"), "alpha": ("显著性水平", "α", "p"),
+    "before": ("调整前", "Before", "number"), "after": ("调整后", "After", "number"),
+    "change_time": ("变点年度", "Change point (year)", "year"), "classification_zh": ("趋势判定", "Trend class", "text"),
+    "command": ("命令", "Command", "code"), "df_num": ("分子自由度", "df (numerator)", "number"),
+    "df_den": ("分母自由度", "df (denominator)", "number"), "donor": ("补缺来源", "Donor", "text"),
+    "f_stat": ("F 统计量", "F statistic", "number"), "family": ("检验族", "Test family", "text"),
+    "file": ("文件", "File", "text"), "k": ("组数", "k", "count"), "n_obs": ("观测数", "Observations", "count"),
+    "kurtosis_before": ("调整前峰度", "Kurtosis before", "number"), "kurtosis_after": ("调整后峰度", "Kurtosis after", "number"),
+    "skew_before": ("调整前偏度", "Skewness before", "number"), "skew_after": ("调整后偏度", "Skewness after", "number"),
+    "list": ("清单", "List", "category"), "loaded_at": ("载入时间", "Loaded at", "text"),
+    "p_joint": ("联合检验 p 值", "Joint p", "p"), "p_method": ("p 值算法", "p-value method", "category"),
+    "robust_z": ("稳健 z 值", "Robust z", "number"), "rows": ("行数", "Rows", "count"),
+    "sha256": ("SHA-256 校验值", "SHA-256", "code"), "t": ("t 统计量", "t", "number"), "z": ("z 值", "z", "number"),
+    "table_name": ("数据表", "Table", "category"), "variant": ("检验变体", "Test variant", "category"),
+    "change_point": ("变点", "Change point", "category"),
 }
 #: column name → (中文, English, kind)
 COLUMNS: dict[str, tuple[str, str, str]] = dict(_C)
@@ -173,6 +189,21 @@ VALUES: dict[str, tuple[str, str]] = {
     # attribution components
     "interaction": ("交互项", "interaction"), "score_effect": ("得分效应", "score effect"),
     "weight_effect": ("权重效应", "weight effect"), "composition": ("结构效应", "composition"),
+    # trend tests and warnings
+    "no significant trend": ("无显著趋势", "no significant trend"), "deteriorating": ("显著恶化", "deteriorating"),
+    "not testable": ("无法检验", "not testable"), "change point": ("存在变点", "change point"),
+    "no change point": ("无变点", "no change point"), "original": ("原始检验", "original"),
+    "hamed_rao": ("Hamed–Rao 校正", "Hamed–Rao"), "yue_wang": ("Yue–Wang 校正", "Yue–Wang"),
+    "prewhiten": ("预白化", "prewhitened"), "tfpw": ("去趋势预白化", "trend-free prewhitening"),
+    "seasonal": ("季节性检验", "seasonal"), "fe_cluster": ("固定效应(聚类稳健)", "fixed effects (clustered)"),
+    "exact": ("精确分布", "exact"), "normal": ("正态近似", "normal approximation"),
+    "fdr_bh": ("BH 错误发现率", "Benjamini–Hochberg FDR"), "fdr_by": ("BY 错误发现率", "Benjamini–Yekutieli FDR"),
+    "holm": ("Holm 校正", "Holm"), "hochberg": ("Hochberg 校正", "Hochberg"), "hommel": ("Hommel 校正", "Hommel"),
+    "bonferroni": ("Bonferroni 校正", "Bonferroni"), "none": ("不校正", "none"),
+    "unusual_change": ("异常变动", "unusual change"), "grade_drop": ("等级下降", "grade drop"),
+    "red_line_hit": ("触发一票否决", "red line hit"), "index": ("综合指数", "composite index"),
+    "units": ("单位表", "units"), "observations": ("观测表", "observations"), "problems": ("问题表", "problems"),
+    "focal_units": ("集中研究对象表", "focal units"), "grades": ("等级表", "grades"), "prepare": ("准备", "prepare"),
 }
 
 _KIND_RULES = [
@@ -207,8 +238,12 @@ def column_label(column: object, lang: str = "zh", extra: Mapping | None = None)
     return entry[0] if lang == "zh" else entry[1]
 
 
-def is_labelled(column: object, extra: Mapping | None = None) -> bool:
-    """Whether the glossary (or ``extra``) knows the column name."""
+def is_labelled(column: object, extra: Mapping | None = None, lang: str = "zh") -> bool:
+    """Whether the glossary (or ``extra``) knows the column name; years (``2024``) label
+    themselves, and so does a name already in Chinese in a Chinese report."""
+    name = str(column)
+    if re.fullmatch(r"(19|20)\d\d", name) or (lang == "zh" and re.search(r"[\u4e00-\u9fff]", name)):
+        return True
     return _entry(column, extra) is not None
 
 
@@ -284,17 +319,19 @@ def unlabelled(page: str, lang: str = "zh", extra: Mapping | None = None) -> lis
     """Headers and category values on a rendered report page that the glossary does not know.
 
     Headers: every ``<th title="name">`` whose name is not in the glossary (or ``extra``).
-    Cells: in a Chinese page every cell whose whole text is a lower-case ASCII word or
+    Cells (except identifier cells, class ``code``): in a Chinese page every cell whose whole text is a lower-case ASCII word or
     ``snake_case`` code (``county``, ``rectifying``, ``no trend``); in an English page only
     ``snake_case`` codes. Returns the sorted distinct findings as ``th:name`` / ``td:value``.
     """
     found = set()
     for name in re.findall(r'<th[^>]*\btitle="([^"]*)"', page):
         name = _html.unescape(name)
-        if not is_labelled(name, extra):
+        if not is_labelled(name, extra, lang):
             found.add(f"th:{name}")
     code = re.compile(r"^[a-z]+(?:[ _][a-z0-9]+)*$") if lang == "zh" else re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
-    for cell in re.findall(r"<td[^>]*>([^<]*)</td>", page):
+    for attrs, cell in re.findall(r"<td([^>]*)>([^<]*)</td>", page):
+        if re.search(r'class="[^"]*\bcode\b', attrs):
+            continue  # identifiers and commands are shown as they are
         text = _html.unescape(cell).strip()
         if text and code.match(text):
             found.add(f"td:{text}")

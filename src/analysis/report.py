@@ -119,7 +119,7 @@ def column_label(column, lang: str = "zh", extra: dict | None = None) -> str:
 def _pinyin_key(text: str) -> str:
     """Sort key of a text: Chinese characters by their pinyin (pypinyin), other characters as they are."""
     if not re.search(r"[\u4e00-\u9fff]", text):
-        return text.lower()
+        return text
     from pypinyin import Style, lazy_pinyin
 
     return " ".join(lazy_pinyin(text, style=Style.TONE3, errors="default")).lower()
@@ -179,7 +179,8 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
         text = str(value)
         if kind != "code":
             text = value_label(text, lang)
-        cells.append((text, _pinyin_key(text), "long" if len(text) > 40 else ""))
+        cls = "code" if kind == "code" else ("long" if len(text) > 40 else "")
+        cells.append((text, _pinyin_key(text), cls))
     return cells
 
 
@@ -323,12 +324,20 @@ class Report:
         self._emit(f'<div class="an-note an-{html.escape(kind)}"><b>{html.escape(head)}</b>'
                    f"<p>{html.escape(text)}</p></div>")
 
-    def figure(self, fig, caption: str) -> None:
-        """Show a matplotlib figure as deterministic SVG with a numbered caption, then close it."""
+    def figure(self, fig, caption: str = "") -> None:
+        """Show a matplotlib figure as deterministic SVG with a numbered caption, then close it.
+
+        A figure of :mod:`analysis.plots` knows what it draws (how many series or panels, which
+        are highlighted, the bounds of a density); that description follows the caption, so
+        the caption cannot promise more than the figure shows.
+        """
         import matplotlib.pyplot as plt
 
-        from .plots import svg_bytes
+        from .plots import caption_of, svg_bytes
 
+        drawn = caption_of(fig, self.lang)
+        if drawn:
+            caption = (f"{caption}({drawn})" if self.lang == "zh" else f"{caption} ({drawn})") if caption else drawn
         self.n_figures += 1
         data = base64.b64encode(svg_bytes(fig)).decode("ascii")
         plt.close(fig)
