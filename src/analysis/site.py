@@ -376,6 +376,7 @@ def write_workbook(tables: list[tuple[str, str, pd.DataFrame]], path: str | Path
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     from .glossary import column_label, kind_of, value_label
     from .plots import GRADES, grade_code, grade_label
@@ -435,7 +436,7 @@ def write_workbook(tables: list[tuple[str, str, pd.DataFrame]], path: str | Path
             ws.auto_filter.ref = f"A2:{get_column_letter(len(data.columns))}{len(data) + 2}"
         toc.append([i, sheet, str(caption), len(data)])
         link = toc.cell(row=toc.max_row, column=2)
-        link.hyperlink = f"#'{sheet}'!A1"
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!A1")  # a link inside the workbook
         link.style = "Hyperlink"
     toc.column_dimensions["B"].width = 34
     toc.column_dimensions["C"].width = 60
