@@ -296,3 +296,83 @@ def test_long_tables_are_cut_on_the_page_but_complete_in_the_downloads(airqualit
     assert "the page holds the first 10 of 153 rows" in html
     csv = report.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
     assert len(csv.splitlines()) == 154                              # header + all 153 rows
+
+
+# --------------------------------------------------------------------------- labels, formats, empty tables
+
+def test_one_format_per_kind_with_zero_tolerance():
+    from analysis.glossary import format_number
+
+    # hand-written expectations of the documented rules (docs/methods.md, Presentation)
+    assert format_number(-2.75e-15, "number") == "0.00"          # attribution residue of issue 17
+    assert format_number(4.97e-14, "score") == "0.00"
+    assert format_number(-0.004, "score") == "0.00"             # rounds to zero: no "−0.00"
+    assert format_number(62.54, "score") == "62.54" and format_number(64.983, "score") == "64.98"
+    assert format_number(1, "percent") == "100.0%"              # coverage 1 → 100%
+    assert format_number(0.1234, "percent") == "12.3%"
+    assert format_number(45.0, "percent", fraction=False) == "45.0%"
+    assert format_number(0.00049, "p") == "< 0.001" and format_number(0.0123, "p") == "0.012"
+    assert format_number(36880, "count") == "36,880" and format_number(2024, "year") == "2024"
+    assert format_number(-0.12345, "slope") == "−0.123"
+    assert format_number(float("nan")) == "—"
+
+
+def test_table_labels_categories_and_formats_columns_by_kind():
+    col = Collector()
+    rp = Report(lang="zh", display=col)
+    df = pd.DataFrame({"type": ["county", "department"], "status": ["rectifying", "open"],
+                       "coverage": [1.0, 0.875], "p_adj": [0.0002, 0.5], "component": ["interaction", "score_effect"],
+                       "contribution": [-2.75e-15, 1.5]})
+    rp.table(df, "分类与格式", name="kinds")
+    html_text = col.outputs[0]["data"]["text/html"]
+    for text in ("区县", "市直部门", "整改中", "未整改", ">100.0%<", ">87.5%<", ">&lt; 0.001<", ">0.500<", "交互项",
+                 ">0.00<", ">1.50<"):
+        assert text in html_text, text
+    shown = re.sub(r' data-v="[^"]*"', "", html_text.split("base64")[0])      # sort keys are not shown
+    assert "county" not in shown and "e-15" not in shown
+    from analysis.glossary import unlabelled
+
+    assert unlabelled(html_text, "zh") == []
+    # the English edition speaks English, from the same glossary
+    col_en = Collector()
+    Report(lang="en", display=col_en).table(df, "kinds", name="kinds")
+    en = col_en.outputs[0]["data"]["text/html"]
+    assert '<th title="p_adj">Adjusted p</th>' in en and ">state enterprise<" not in en and ">county<" in en
+
+
+def test_unlabelled_lists_snake_case_headers_and_codes():
+    from analysis.glossary import unlabelled
+
+    page = ('<table><tr><th title="valid_min">x</th><th title="weird_column">y</th><th title="score">得分</th>'
+            '<th title="2024">2024</th></tr><tr><td>county</td><td class="code">U001</td><td>no trend</td>'
+            '<td class="num">1</td><td class="code">analysis sample</td><td>示例</td></tr></table>')
+    assert unlabelled(page, "zh", extra={"valid_min": "有效下限"}) == ["td:county", "td:no trend", "th:weird_column"]
+    assert unlabelled(page, "en") == ["th:weird_column"]           # English pages may show English words
+
+
+def test_empty_table_is_a_sentence_in_the_report_language():
+    col = Collector()
+    Report(lang="zh", display=col).table(pd.DataFrame({"unit_id": [], "score": []}), "预警", name="w")
+    Report(lang="en", display=col).table(pd.DataFrame({"unit_id": []}), "Warnings", name="w",
+                                         empty="No unit triggered a warning.")
+    zh, en = (o["data"]["text/html"] for o in col.outputs)
+    assert "<th" not in zh and "本表没有符合条件的记录。" in zh and "<b>表 1</b>预警" in zh
+    assert "No unit triggered a warning." in en
+
+
+def test_sort_keys_numbers_grades_and_pinyin():
+    from analysis.report import format_cells
+
+    # pypinyin TONE3 of 北京 is "bei3 jing1", of 安徽 "an1 hui1": 安徽 sorts before 北京
+    cells = format_cells(pd.Series(["北京", "安徽"]), "region_name")
+    assert [c[1] for c in cells] == ["bei3 jing1", "an1 hui1"]
+    assert [c[1] for c in format_cells(pd.Series(["red", "green"]), "grade", grade=True)] == ["3", "0"]
+    assert [c[:2] for c in format_cells(pd.Series([10.0, 9.5]), "score")] == [("10.00", "10.0"), ("9.50", "9.5")]
+
+
+def test_interactive_table_keeps_every_row_and_hides_all_but_the_first_page(airquality):
+    col = Collector()
+    Report(lang="zh", display=col).table(airquality, "空气质量", name="air")   # 153 rows (R datasets::airquality)
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert html_text.count("<tr hidden>") == 153 - 25 and html_text.count("<tr>") == 1 + 25
+    assert "<noscript>" in html_text and "前 25 行,共 153 行" in html_text

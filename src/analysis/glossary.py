@@ -34,7 +34,8 @@ DECIMALS = {"score": 2, "percent": 1, "p": 3, "slope": 3, "number": 2}
 _C = {
     # identifiers and units
     "unit_id": ("单位代码", "Unit code", "code"), "unit": ("单位", "Unit", "code"),
-    "name_zh": ("单位名称", "Name", "text"), "name_en": ("单位名称", "Name", "text"),
+    # name_zh names units and indicators alike: the label says only 名称
+    "name_zh": ("名称", "Name", "text"), "name_en": ("名称", "Name", "text"),
     "unit_name": ("单位名称", "Unit name", "text"), "label": ("单位", "Unit", "text"),
     "type": ("单位类型", "Unit type", "category"), "region": ("片区", "Region", "category"),
     "region_name": ("片区名称", "Region name", "text"), "focal": ("集中研究对象", "Focal unit", "category"),
@@ -159,6 +160,11 @@ _C = {
     "sha256": ("SHA-256 校验值", "SHA-256", "code"), "t": ("t 统计量", "t", "number"), "z": ("z 值", "z", "number"),
     "table_name": ("数据表", "Table", "category"), "variant": ("检验变体", "Test variant", "category"),
     "change_point": ("变点", "Change point", "category"),
+    "mean_contribution": ("平均贡献", "Mean contribution", "number"),
+    "total_contribution": ("贡献合计", "Total contribution", "number"),
+    "total": ("合计", "Total", "number"), "previous_total": ("上年合计", "Previous total", "number"),
+    "pct_change": ("变化率", "Change (%)", "percent"), "improved": ("改善", "Improved", "count"),
+    "worsened": ("变差", "Worsened", "count"),
 }
 #: column name → (中文, English, kind)
 COLUMNS: dict[str, tuple[str, str, str]] = dict(_C)
@@ -204,6 +210,13 @@ VALUES: dict[str, tuple[str, str]] = {
     "red_line_hit": ("触发一票否决", "red line hit"), "index": ("综合指数", "composite index"),
     "units": ("单位表", "units"), "observations": ("观测表", "observations"), "problems": ("问题表", "problems"),
     "focal_units": ("集中研究对象表", "focal units"), "grades": ("等级表", "grades"), "prepare": ("准备", "prepare"),
+    "improved": ("改善", "improved"), "worsened": ("变差", "worsened"),
+}
+
+#: codes whose label depends on the column (``list = positive`` is the positive list 正面清单,
+#: not the direction 正向)
+VALUES_BY_COLUMN: dict[str, dict[str, tuple[str, str]]] = {
+    "list": {"positive": ("正面清单", "positive list"), "negative": ("负面清单", "negative list")},
 }
 
 _KIND_RULES = [
@@ -263,9 +276,13 @@ def kind_of(column: object, extra: Mapping | None = None) -> str:
     return "number"
 
 
-def value_label(value: object, lang: str = "zh") -> str:
-    """Display of a category code (``rectifying`` → ``整改中``); other values unchanged."""
-    pair = VALUES.get(str(value))
+def value_label(value: object, lang: str = "zh", column: object = None) -> str:
+    """Display of a category code (``rectifying`` → ``整改中``); other values unchanged.
+
+    >>> value_label("rectifying"), value_label("positive", "zh", column="list")
+    ('整改中', '正面清单')
+    """
+    pair = VALUES_BY_COLUMN.get(str(column), {}).get(str(value)) or VALUES.get(str(value))
     return str(value) if pair is None else pair[0 if lang == "zh" else 1]
 
 

@@ -178,7 +178,7 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
             continue
         text = str(value)
         if kind != "code":
-            text = value_label(text, lang)
+            text = value_label(text, lang, column)
         cls = "code" if kind == "code" else ("long" if len(text) > 40 else "")
         cells.append((text, _pinyin_key(text), cls))
     return cells

@@ -404,13 +404,13 @@ def write_workbook(tables: list[tuple[str, str, pd.DataFrame]], path: str | Path
         kinds = [kind_of(c) for c in data.columns]
         for row in data.itertuples(index=False):
             values = []
-            for value, kind in zip(row, kinds):
+            for value, kind, col in zip(row, kinds, data.columns):
                 if value is None or value is pd.NA or (isinstance(value, float) and value != value):
                     values.append(None)
                 elif kind == "grade" and grade_code(value):
                     values.append(grade_label(value, lang))
                 elif isinstance(value, str):
-                    values.append(value_label(value, lang) if kind != "code" else value)
+                    values.append(value_label(value, lang, col) if kind != "code" else value)
                 elif hasattr(value, "item"):
                     values.append(value.item())
                 else:
