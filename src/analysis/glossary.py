@@ -160,6 +160,7 @@ _C = {
     "sha256": ("SHA-256 校验值", "SHA-256", "code"), "t": ("t 统计量", "t", "number"), "z": ("z 值", "z", "number"),
     "table_name": ("数据表", "Table", "category"), "variant": ("检验变体", "Test variant", "category"),
     "change_point": ("变点", "Change point", "category"),
+    "series": ("序列", "Series", "category"), "group": ("组别", "Group", "category"),
     "mean_contribution": ("平均贡献", "Mean contribution", "number"),
     "total_contribution": ("贡献合计", "Total contribution", "number"),
     "total": ("合计", "Total", "number"), "previous_total": ("上年合计", "Previous total", "number"),

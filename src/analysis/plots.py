@@ -276,7 +276,7 @@ def kde_plot(data: pd.DataFrame, value: str, group: str | None = None, lang: str
         _, ax = plt.subplots(figsize=(7.5, 4.2))
     if group and len(groups) > 1:
         shown = clean.assign(**{group: _names(clean[group], lang)})
-        sns.kdeplot(data=shown, x=value, hue=group, common_norm=False, ax=ax, **kde_kw)
+        sns.kdeplot(data=shown, x=value, hue=group, hue_order=_names(groups, lang), common_norm=False, ax=ax, **kde_kw)
         legend = ax.get_legend()
         if legend is not None:
             sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title=column_label(group, lang))
@@ -352,7 +352,8 @@ def trend_plot(series: pd.DataFrame, x: str = "year", y: str = "score", group: s
                  f"median (black) and interquartile band of {len(groups)} groups; {len(highlight)} highlighted")
     else:
         shown = series.assign(**{group: _names(series[group], lang)}) if group else series
-        sns.lineplot(data=shown, x=x, y=y, hue=group, marker="o", ax=ax, errorbar=None)
+        sns.lineplot(data=shown, x=x, y=y, hue=group, hue_order=_names(groups, lang) if group else None,
+                     marker="o", ax=ax, errorbar=None)
         n = max(1, len(groups))
         names_zh, names_en = "、".join(_names(groups, "zh")), ", ".join(_names(groups, "en"))
         _caption(ax.figure, f"{n} 条折线" + (f":{names_zh}" if groups else ""),

@@ -6,7 +6,7 @@
    See docs/decisions.md ("Interactive tables"). */
 (function () {
   "use strict";
-  var PAGE = 25;
+  var PAGE = 25, SMALL = 10;
   var T = {
     zh: {search: "搜索", filter: "筛选", prev: "上一页", next: "下一页", rows: "行", page: "页", none: "无匹配行",
          sort: "点击排序"},
@@ -52,6 +52,7 @@
     var rows = Array.prototype.slice.call(tbody.rows), ncol = head.cells.length;
     var numeric = [], filters = [], state = {page: 0, col: -1, dir: 1, shown: rows};
     for (var j = 0; j < ncol; j++) { numeric.push(numericColumn(rows, j)); }
+    var small = rows.length <= SMALL;  // a short table only sorts: no search, filters or pages
     var bar = el("div", {"class": "an-tools"});
     var search = el("input", {type: "search", placeholder: t.search, "aria-label": t.search, "class": "an-search"});
     var prev = el("button", {type: "button", "class": "an-prev"}, "‹ " + t.prev);
@@ -59,7 +60,7 @@
     var info = el("span", {"class": "an-info"});
     bar.appendChild(search); bar.appendChild(prev); bar.appendChild(info); bar.appendChild(next);
     var wrap = table.parentNode;
-    wrap.parentNode.insertBefore(bar, wrap);
+    if (!small) { wrap.parentNode.insertBefore(bar, wrap); }
     var frow = el("tr", {"class": "an-filters"});
     for (j = 0; j < ncol; j++) {
       var input = el("input", {type: "search", placeholder: numeric[j] ? ">0, 1~9" : t.filter,
@@ -67,7 +68,7 @@
       filters.push(input);
       var th = el("th"); th.appendChild(input); frow.appendChild(th);
     }
-    table.tHead.appendChild(frow);
+    if (!small) { table.tHead.appendChild(frow); }
     function render() {
       var total = state.shown.length, pages = Math.max(1, Math.ceil(total / PAGE));
       state.page = Math.min(state.page, pages - 1);
