@@ -113,7 +113,7 @@ def test_table_numbering_caption_grades_and_downloads(airquality):
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', first["text/html"]).group(1)
     assert base64.b64decode(uri).decode("utf-8-sig").splitlines() == ["unit_id,grade,x", "010,green,1.5", "U2,red,-2.0"]
     assert first[report.TABLE_MIME]["name"] == "grades" and second[report.TABLE_MIME]["name"] == "grades_2"
-    assert 'download="grades.xlsx"' in first["text/html"]
+    assert 'download="grades.csv"' in first["text/html"] and "xlsx" not in first["text/html"]  # XLSX: notebook only
     tables = report.read_tables(notebook_from(code_cell(col.outputs)))
     assert [t["name"] for t in tables] == ["grades", "grades_2"]
     assert tables[0]["csv"] == report.csv_bytes(df) and tables[0]["xlsx"] == report.xlsx_bytes(df, sheet="grades")
@@ -126,7 +126,19 @@ def test_figure_is_numbered_svg_with_alt_text():
     ax.plot([-1, 0, 1], [1, -2, 3])
     rp.figure(fig, "A caption")
     html = col.outputs[0]["data"]["text/html"]
-    assert '<img alt="A caption" src="data:image/svg+xml;base64,' in html
+    assert '<img alt="A caption" src="data:image/svg+xml;charset=utf-8,%3Csvg ' in html
+    # the URI decodes back to the SVG that plots.svg_bytes wrote (quotes normalised, whitespace collapsed)
+    from urllib.parse import unquote
+
+    from analysis.plots import svg_bytes
+
+    fig2, ax2 = plt.subplots()
+    ax2.plot([-1, 0, 1], [1, -2, 3])
+    svg = svg_bytes(fig2).decode("utf-8")
+    plt.close(fig2)
+    uri = re.search(r'src="data:image/svg\+xml;charset=utf-8,([^"]*)"', html).group(1)
+    body = re.sub(r"\s+", " ", svg[svg.index("<svg"):]).replace('"', "'").strip()
+    assert re.sub(r"\s+", " ", unquote(uri)).strip() == body
     assert "<b>Figure 1</b>A caption" in html
     assert not plt.get_fignums()  # closed: the inline backend will not show it a second time
 

@@ -47,7 +47,8 @@ _DOWNLOAD = re.compile(r'download="([^"]+)\.(csv|xlsx)" href="data:[^;]+;(?:char
 def read_tables(nb) -> list[dict[str, Any]]:
     """Tables shown with :meth:`Report.table`: ``name, caption, section, csv`` (bytes), ``xlsx`` (bytes).
 
-    The file contents are decoded from the table's download links.
+    The CSV is decoded from the table's download link, the XLSX from the table's record
+    (the page itself offers only the CSV).
     """
     tables = []
     for out in _outputs(nb):
@@ -55,7 +56,9 @@ def read_tables(nb) -> list[dict[str, Any]]:
         if TABLE_MIME not in data:
             continue
         files = {ext: base64.b64decode(b64) for _, ext, b64 in _DOWNLOAD.findall(data.get("text/html", ""))}
-        tables.append(dict(data[TABLE_MIME]) | {"csv": files.get("csv", b""), "xlsx": files.get("xlsx", b"")})
+        meta = dict(data[TABLE_MIME])
+        xlsx = base64.b64decode(meta.pop("xlsx")) if meta.get("xlsx") else files.get("xlsx", b"")
+        tables.append(meta | {"csv": files.get("csv", b""), "xlsx": xlsx})
     return tables
 
 
