@@ -149,7 +149,7 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
     glossary label, grades as ``A 绿``, booleans as 是/否. The sort key orders numbers as
     numbers, grades by grade order and Chinese text by pinyin.
     """
-    from .glossary import format_number, kind_of, value_label
+    from .glossary import ZERO_TOLERANCE, format_number, kind_of, value_label
     from .plots import GRADES, grade_code, grade_label
 
     kind = "grade" if grade else kind_of(column, extra)
@@ -184,7 +184,8 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
             continue
         if numeric:
             v = float(value)
-            cells.append((format_number(v, kind, fraction), repr(v), "num"))
+            key = repr(0.0 if abs(v) < ZERO_TOLERANCE else v)  # residue sorts as the 0 it shows
+            cells.append((format_number(v, kind, fraction), key, "num"))
             continue
         text = str(value)
         if kind != "code":
