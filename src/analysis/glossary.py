@@ -244,7 +244,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "nonrobust": ("常规标准误", "non-robust"), "shapiro_wilk": ("Shapiro–Wilk 检验", "Shapiro–Wilk"),
     "welch": ("Welch 检验", "Welch"), "period": ("期别", "period"), "z": ("z 值", "z"), "nan": ("—", "—"),
     "green": ("绿", "green"), "blue": ("蓝", "blue"), "yellow": ("黄", "yellow"), "red": ("红", "red"),
-    "improving_trend": ("显著改善", "improving"),
+    "improving_trend": ("显著改善", "improving"), "eta2": ("η²", "η²"), "epsilon2": ("ε²", "ε²"),
+    "omega2": ("ω²", "ω²"), "cohen_d": ("Cohen d", "Cohen's d"), "hedges_g": ("Hedges g", "Hedges' g"),
 }
 
 #: codes whose label depends on the column (``list = positive`` is the positive list 正面清单,
@@ -379,7 +380,7 @@ def unlabelled(page: str, lang: str = "zh", extra: Mapping | None = None) -> lis
         name = _html.unescape(name)
         if not is_labelled(name, extra, lang):
             found.add(f"th:{name}")
-    code = re.compile(r"^[a-z]+(?:[ _][a-z0-9]+)*$") if lang == "zh" else re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
+    code = re.compile(r"^[a-z]+[0-9]?(?:[ _][a-z0-9]+)*$") if lang == "zh" else re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
     for attrs, cell in re.findall(r"<td([^>]*)>([^<]*)</td>", page):
         if re.search(r'class="[^"]*\bcode\b', attrs):
             continue  # identifiers and commands are shown as they are
