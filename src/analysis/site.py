@@ -451,14 +451,21 @@ def write_workbook(tables: list[tuple[str, str, pd.DataFrame]], path: str | Path
 
 
 def workbook_tables(nb_tables: list[dict[str, Any]]) -> list[tuple[str, str, pd.DataFrame]]:
-    """``(name, caption, DataFrame)`` of the tables :func:`read_tables` returns (decoded from their CSV)."""
+    """``(name, caption, DataFrame)`` of the tables :func:`read_tables` returns.
+
+    Read from the table's XLSX (typed: codes such as ``010`` stay text), else from its CSV.
+    The sheet name is the caption (made Excel-valid by :func:`write_workbook`).
+    """
     import io
 
     out = []
     for t in nb_tables:
-        if not t.get("csv"):
+        if t.get("xlsx"):
+            df = pd.read_excel(io.BytesIO(t["xlsx"]), engine="openpyxl")
+        elif t.get("csv"):
+            df = pd.read_csv(io.BytesIO(t["csv"]), encoding="utf-8-sig", dtype=str)
+        else:
             continue
-        df = pd.read_csv(io.BytesIO(t["csv"]), encoding="utf-8-sig", keep_default_na=True)
-        # the CSV download neutralised formulas with a leading apostrophe: keep the text as shown
-        out.append((str(t.get("caption") or t["name"]), str(t.get("caption") or t["name"]), df))
+        caption = str(t.get("caption") or t["name"])
+        out.append((caption, caption, df))
     return out
