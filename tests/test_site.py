@@ -131,3 +131,16 @@ def test_pdf_prints_title_page_and_one_page_per_section(tmp_path):
     assert "U030" in pages[1]                                           # rows hidden on screen are printed
     assert "下载" not in pages[1] and "搜索" not in pages[1]            # no download links or controls
     assert "第二节" in pages[2] and "本表没有符合条件的记录" in pages[2]
+
+
+def test_workbook_tables_come_typed_from_the_notebook_record():
+    col = Collector()
+    Report(lang="zh", display=col).table(pd.DataFrame({"unit_id": ["010", "U2"], "score": [61.5, 70.25]}),
+                                         "得分", name="scores")
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = col.outputs
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    [(name, caption, df)] = site.workbook_tables(site.read_tables(nb))
+    assert name == caption == "得分"
+    assert df.unit_id.tolist() == ["010", "U2"] and df.score.tolist() == [61.5, 70.25]   # "010" is not 10
