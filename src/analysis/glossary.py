@@ -163,6 +163,8 @@ _C = {
     "series": ("序列", "Series", "category"), "group": ("组别", "Group", "category"),
     "mean_contribution": ("平均贡献", "Mean contribution", "number"),
     "total_contribution": ("贡献合计", "Total contribution", "number"),
+    "mean contribution": ("平均贡献", "Mean contribution", "number"),
+    "total contribution": ("贡献合计", "Total contribution", "number"),
     "total": ("合计", "Total", "number"), "previous_total": ("上年合计", "Previous total", "number"),
     "pct_change": ("变化率", "Change (%)", "percent"), "improved": ("改善", "Improved", "count"),
     "worsened": ("变差", "Worsened", "count"),
