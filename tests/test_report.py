@@ -388,3 +388,12 @@ def test_interactive_table_keeps_every_row_and_hides_all_but_the_first_page(airq
     html_text = col.outputs[0]["data"]["text/html"]
     assert html_text.count("<tr hidden>") == 153 - 25 and html_text.count("<tr>") == 1 + 25
     assert "<noscript>" in html_text and "前 25 行,共 153 行" in html_text
+
+
+def test_kinds_set_the_format_of_columns_the_glossary_does_not_know():
+    col = Collector()
+    coverage = pd.DataFrame({"indicator": ["M01", "M02"], "2023": [1.0, 0.5], "2024": [1.0, 0.875]})
+    Report(lang="zh", display=col).table(coverage, "覆盖率", name="cov", kinds={"*": "percent"})
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert ">100.0%<" in html_text and ">87.5%<" in html_text and ">50.0%<" in html_text
+    assert "<td>M01</td>" in html_text or 'class="code">M01<' in html_text   # codes untouched

@@ -140,7 +140,7 @@ def _is_missing(value: Any) -> bool:
 
 
 def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool = False,
-                 extra: dict | None = None) -> list[tuple[str, str, str]]:
+                 extra: dict | None = None, kind: str | None = None) -> list[tuple[str, str, str]]:
     """``(text, sort key, css class)`` of every cell of one column, formatted by the column's kind.
 
     One kind per column (:func:`analysis.glossary.kind_of`), so a column shows one number of
@@ -152,7 +152,7 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
     from .glossary import ZERO_TOLERANCE, format_number, kind_of, value_label
     from .plots import GRADES, grade_code, grade_label
 
-    kind = "grade" if grade else kind_of(column, extra)
+    kind = "grade" if grade else (kind or kind_of(column, extra))
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if not numeric and kind not in ("grade",):
         as_num = pd.to_numeric(values, errors="coerce")
@@ -359,7 +359,7 @@ class Report:
 
     def table(self, df: pd.DataFrame, caption: str, name: str, grade_cols: Iterable[str] = ("grade",),
               index: bool = False, export: bool = True, max_rows: int = 20_000, empty: str | None = None,
-              labels: dict | None = None) -> None:
+              labels: dict | None = None, kinds: dict[str, str] | None = None) -> None:
         """Show a numbered interactive table with caption and CSV/XLSX downloads; record it for the runner.
 
         Headers are the glossary labels in the report language (the column name is the
@@ -368,7 +368,9 @@ class Report:
         scripts the first :data:`PAGE_ROWS` rows show with a note. Beyond ``max_rows`` the page
         holds the first ``max_rows`` (with a note) and the downloads the whole table. An empty
         table is a sentence (``empty``, or a default) instead of a header row. ``labels`` adds
-        labels for this table's columns (e.g. :func:`analysis.framework.labels`).
+        labels for this table's columns (e.g. :func:`analysis.framework.labels`); ``kinds``
+        sets the number kind of columns (``{"*": "percent"}``: every column the glossary does
+        not know, e.g. a coverage table with one column per year).
         """
         from .publish import safe_table, suppression_note
 
@@ -395,7 +397,13 @@ class Report:
             more = self.t(f"页面含前 {max_rows} 行,共 {len(data)} 行;完整表格请下载",
                           f"the page holds the first {max_rows} of {len(data)} rows; download for the full table")
             caption = f"{caption}({more})" if self.lang == "zh" else f"{caption} ({more})"
-        columns = [format_cells(shown[c], str(c), self.lang, grade=c in grade_cols, extra=extra) for c in shown.columns]
+        from .glossary import is_labelled
+
+        kinds = kinds or {}
+        columns = [format_cells(shown[c], str(c), self.lang, grade=c in grade_cols, extra=extra,
+                                kind=kinds.get(str(c), None if is_labelled(c, extra) and not re.fullmatch(r"(19|20)\d\d", str(c))
+                                               else kinds.get("*")))
+                   for c in shown.columns]
         head = "".join(f'<th title="{html.escape(str(c))}">{html.escape(column_label(c, self.lang, extra))}</th>'
                        for c in data.columns)
         body = []
