@@ -28,8 +28,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# Headless Chromium for the report browser tests, and a CJK font so that its screenshots show
-# Chinese text (Debian packages; the reports themselves need neither). Skipped with a message
+# Headless Chromium for the report browser tests and for PDF printing (analysis.site.write_pdf),
+# and a CJK font so that its screenshots and PDFs show Chinese text (Debian packages; the HTML
+# reports themselves need neither). Skipped with a message
 # where apt-get is unavailable or we are not root; the browser test then says why it skips.
 browser:
 	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \

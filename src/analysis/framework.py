@@ -229,11 +229,17 @@ def content_hash(fw: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def labels(fw: pd.DataFrame, lang: str = "zh") -> pd.Series:
-    """Name of every node in the report language, by code (the latest version's name).
+def labels(fw: pd.DataFrame, lang: str = "zh") -> dict[str, str]:
+    """Indicator code → its name in the report language (``name_zh`` / ``name_en``).
 
-    >>> fw = pd.DataFrame({"code": ["D1", "D1"], "name_zh": ["旧名", "政治纪律"], "name_en": ["old", "Discipline"]})
-    >>> labels(fw, "zh")["D1"], labels(fw, "en")["D1"]
-    ('政治纪律', 'Discipline')
+    Used by the report glossary to label indicator codes where they are column names or
+    values. The latest version's name wins when a code has several rows.
+
+    >>> f = pd.DataFrame({"code": ["D1"], "name_zh": ["政治纪律"], "name_en": ["Political discipline"]})
+    >>> labels(f, "zh"), labels(f, "en")
+    ({'D1': '政治纪律'}, {'D1': 'Political discipline'})
     """
-    return fw.drop_duplicates("code", keep="last").set_index("code")[f"name_{lang}"]
+    col = "name_zh" if lang == "zh" else "name_en"
+    if "valid_from" in fw.columns:
+        fw = fw.sort_values("valid_from", na_position="first", kind="stable")
+    return {str(c): str(n) for c, n in zip(fw["code"], fw[col]) if isinstance(n, str) and n}

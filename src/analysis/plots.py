@@ -117,8 +117,9 @@ def grade_heatmap(grades: pd.DataFrame, scores: pd.DataFrame | None = None, lang
     order = list(GRADES)
     numeric = codes.map(lambda c: float(order.index(c)) if isinstance(c, str) else np.nan)
     if ax is None:
-        height = max(2.5, 0.24 * len(grades) + 1.6)
-        width = max(5.0, 0.9 * grades.shape[1] + 3.0)
+        # cells large enough for a 9–10 pt letter and score (two lines) at the page's width
+        height = max(2.5, (0.26 if scores is None else 0.42) * len(grades) + 1.6)
+        width = max(5.0, 1.0 * grades.shape[1] + 3.0)
         _, ax = plt.subplots(figsize=(width, height))
     cmap = ListedColormap([GRADES[c][1] for c in order]).with_extremes(bad="#dddddd")
     ax.imshow(numeric.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5, aspect="auto")
@@ -126,12 +127,12 @@ def grade_heatmap(grades: pd.DataFrame, scores: pd.DataFrame | None = None, lang
         for j in range(codes.shape[1]):
             code = codes.iat[i, j]
             if not isinstance(code, str):
-                ax.text(j, i, "—", ha="center", va="center", fontsize=8, color="#555555")
+                ax.text(j, i, "—", ha="center", va="center", fontsize=10, color="#555555")
                 continue
             text = GRADES[code][0]
             if scores is not None and pd.notna(scores.iat[i, j]):
                 text += f"\n{scores.iat[i, j]:.1f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7 if scores is None else 6,
+            ax.text(j, i, text, ha="center", va="center", fontsize=10 if scores is None else 9,
                     color=_GRADE_TEXT[code])
     ax.set_xticks(range(grades.shape[1]), [str(c) for c in grades.columns], rotation=30, ha="right")
     ax.set_yticks(range(grades.shape[0]), [str(r) for r in grades.index])
@@ -141,63 +142,229 @@ def grade_heatmap(grades: pd.DataFrame, scores: pd.DataFrame | None = None, lang
               title="等级" if lang == "zh" else "Grade")
     if title:
         ax.set_title(title)
+    _caption(ax.figure, f"{grades.shape[0]} 行 × {grades.shape[1]} 列的四色等级图" + ("(格内为等级与得分)" if scores is not None else ""),
+             f"four-colour grade map of {grades.shape[0]} rows × {grades.shape[1]} columns"
+             + (" (letter and score in each cell)" if scores is not None else ""))
     return ax.figure
+
+
+#: at most this many coloured series share one set of axes; beyond it figures switch to small
+#: multiples (one panel per group) or to a summary band with the top-N highlighted
+MAX_SERIES = 6
+#: at most this many panels in a small-multiples figure; beyond it the summary band is drawn
+MAX_PANELS = 24
+#: grey for context (all units) behind highlighted series
+_CONTEXT = "#c8c8c8"
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _caption(fig, zh: str, en: str) -> None:
+    """Record what the figure draws (``Report.figure`` appends it to the caption)."""
+    fig.analysis_caption = {"zh": zh, "en": en}
+
+
+def caption_of(fig, lang: str = "zh") -> str:
+    """The generated description of what a figure of this module draws ('' for other figures)."""
+    return getattr(fig, "analysis_caption", {}).get(lang, "")
+
+
+def _names(values, lang: str) -> list[str]:
+    from .glossary import value_label
+
+    return [value_label(v, lang) for v in values]
+
+
+def _legend_outside(ax, title: str | None = None, handles=None, labels=None) -> None:
+    kwargs = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False, "borderaxespad": 0.0}
+    if handles is not None:
+        ax.legend(handles, labels, title=title, **kwargs)
+    else:
+        ax.legend(title=title, **kwargs)
+
+
+def _grid(n: int, ncols: int = 4, width: float = 2.3, height: float = 1.9, sharex=True, sharey=True):
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols + 0.6, height * nrows + 0.6),
+                             sharex=sharex, sharey=sharey, squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
 
 
 def rank_plot(ranks: pd.DataFrame, unit: str = "unit", year: str = "year", rank: str = "rank",
               highlight: list[str] | None = None, lang: str = "zh", ax=None, title: str | None = None):
-    """Bump chart of ranks over years (rank 1 at the top); highlighted units in colour."""
+    """Bump chart of ranks over years (rank 1 at the top): all units in grey, at most
+    :data:`MAX_SERIES` highlighted units in colour with the legend outside the axes."""
     if ax is None:
-        _, ax = plt.subplots()
-    highlight = list(highlight or [])
+        _, ax = plt.subplots(figsize=(7.5, 4.2))
+    highlight = [h for h in (highlight or []) if h in set(ranks[unit])][:MAX_SERIES]
+    n_units = ranks[unit].nunique()
     for label, part in ranks.sort_values(year).groupby(unit, sort=True):
-        on = label in highlight
-        ax.plot(part[year], part[rank], marker="o" if on else None, lw=2.0 if on else 0.7,
-                color=None if on else "#bbbbbb", alpha=1.0 if on else 0.6, zorder=3 if on else 1,
-                label=str(label) if on else None)
+        if label in highlight:
+            continue
+        ax.plot(part[year], part[rank], lw=0.7, color=_CONTEXT, alpha=0.6, zorder=1)
+    for label in highlight:
+        part = ranks[ranks[unit] == label].sort_values(year)
+        ax.plot(part[year], part[rank], marker="o", lw=2.0, zorder=3, label=str(label))
     ax.invert_yaxis()
-    ax.set_xlabel("年度" if lang == "zh" else "Year")
-    ax.set_ylabel("排名" if lang == "zh" else "Rank")
+    ax.set_xlabel(_t(lang, "年度", "Year"))
+    ax.set_ylabel(_t(lang, "排名", "Rank"))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     if highlight:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        _legend_outside(ax)
     if title:
         ax.set_title(title)
+    shown = "、".join(map(str, highlight)) if lang == "zh" else ", ".join(map(str, highlight))
+    _caption(ax.figure, f"灰线为全部 {n_units} 个单位,彩色突出 {len(highlight)} 个:{shown}" if highlight
+             else f"灰线为全部 {n_units} 个单位",
+             f"grey lines: all {n_units} units; highlighted in colour: {shown}" if highlight
+             else f"grey lines: all {n_units} units")
     return ax.figure
 
 
+def _bounds(values: pd.Series, bounds):
+    if bounds == "auto":
+        lo, hi = values.min(), values.max()
+        return (0.0, 100.0) if lo >= 0 and hi <= 100 else None
+    return bounds
+
+
 def kde_plot(data: pd.DataFrame, value: str, group: str | None = None, lang: str = "zh",
-             ax=None, title: str | None = None, xlabel: str | None = None):
-    """Kernel density of a score, one curve per group (densities not pooled across groups)."""
+             ax=None, title: str | None = None, xlabel: str | None = None, bounds="auto"):
+    """Kernel density of a score with a rug of the observations.
+
+    Densities are clipped to ``bounds`` (``"auto"``: 0–100 when every value lies in it, the
+    range of the index; ``None``: unbounded) so that no density runs past a bounded score. Up to
+    :data:`MAX_SERIES` groups share one axes (densities not pooled across groups, legend outside
+    the data); more groups are drawn as small multiples, one panel per group on a shared x axis.
+    """
+    from .glossary import column_label
+
+    clean = data.dropna(subset=[value]).copy()
+    clip = _bounds(clean[value], bounds)
+    kde_kw = {"warn_singular": False, "cut": 0 if clip else 3}
+    if clip:
+        kde_kw["clip"] = clip
+    label = xlabel or column_label(value, lang)
+    groups = sorted(clean[group].dropna().unique(), key=str) if group else []
+    if group and len(groups) > MAX_SERIES and ax is None:
+        fig, axes = _grid(len(groups), sharey=False)
+        for axis, g, name in zip(axes, groups, _names(groups, lang)):
+            part = clean[clean[group] == g]
+            if part[value].nunique() > 1:
+                sns.kdeplot(data=part, x=value, ax=axis, fill=True, alpha=0.3, **kde_kw)
+            sns.rugplot(data=part, x=value, ax=axis, color="#444444", alpha=0.5)
+            axis.set_title(f"{name}(n={len(part)})" if lang == "zh" else f"{name} (n={len(part)})", fontsize=9)
+            axis.set_xlabel("")
+            axis.set_ylabel("")
+            axis.set_yticks([])
+            if clip:
+                axis.set_xlim(*clip)
+        fig.supxlabel(label)
+        fig.supylabel(_t(lang, "密度", "Density"))
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        _caption(fig, f"{len(groups)} 个{column_label(group, 'zh')}各一幅小图,横轴相同" + (f",密度限定在 {clip[0]:g}–{clip[1]:g}" if clip else ""),
+                 f"one panel per {column_label(group, 'en').lower()} ({len(groups)}), same x axis" + (f"; densities bounded to {clip[0]:g}–{clip[1]:g}" if clip else ""))
+        return fig
     if ax is None:
-        _, ax = plt.subplots()
-    clean = data.dropna(subset=[value])
-    if group and clean[group].nunique() > 1:
-        sns.kdeplot(data=clean, x=value, hue=group, common_norm=False, ax=ax, warn_singular=False)
+        _, ax = plt.subplots(figsize=(7.5, 4.2))
+    if group and len(groups) > 1:
+        shown = clean.assign(**{group: _names(clean[group], lang)})
+        sns.kdeplot(data=shown, x=value, hue=group, hue_order=_names(groups, lang), common_norm=False, ax=ax, **kde_kw)
+        legend = ax.get_legend()
+        if legend is not None:
+            sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title=column_label(group, lang))
+        desc_zh = f"按{column_label(group, 'zh')}分 {len(groups)} 条密度曲线:" + "、".join(_names(groups, "zh"))
+        desc_en = f"{len(groups)} density curves by {column_label(group, 'en').lower()}: " + ", ".join(_names(groups, "en"))
     else:
-        sns.kdeplot(data=clean, x=value, ax=ax, warn_singular=False)
+        sns.kdeplot(data=clean, x=value, ax=ax, **kde_kw)
+        desc_zh, desc_en = f"全部 {len(clean)} 个观测的一条密度曲线", f"one density curve of all {len(clean)} observations"
     sns.rugplot(data=clean, x=value, ax=ax, color="#444444", alpha=0.4)
-    ax.set_xlabel(xlabel or value)
-    ax.set_ylabel("密度" if lang == "zh" else "Density")
+    if clip:
+        ax.set_xlim(*clip)
+        desc_zh += f",密度限定在 {clip[0]:g}–{clip[1]:g}"
+        desc_en += f"; densities bounded to {clip[0]:g}–{clip[1]:g}"
+    ax.set_xlabel(label)
+    ax.set_ylabel(_t(lang, "密度", "Density"))
     if title:
         ax.set_title(title)
+    _caption(ax.figure, desc_zh, desc_en)
     return ax.figure
 
 
 def trend_plot(series: pd.DataFrame, x: str = "year", y: str = "score", group: str | None = None,
                slope: float | None = None, intercept: float | None = None, lang: str = "zh",
-               ax=None, title: str | None = None, ylabel: str | None = None):
-    """Yearly series (one line per group) with an optional fitted line ``intercept + slope·x``."""
+               ax=None, title: str | None = None, ylabel: str | None = None,
+               highlight: list | None = None):
+    """Yearly series with an optional fitted line ``intercept + slope·x``, scaled to the number of groups.
+
+    * up to :data:`MAX_SERIES` groups: one line per group, legend outside the data;
+    * up to :data:`MAX_PANELS` groups: small multiples, one panel per group, shared axes;
+    * more: the median across groups with its interquartile band, and at most
+      :data:`MAX_SERIES` highlighted groups (``highlight``, else the three highest and three
+      lowest in the last year).
+    """
+    from .glossary import column_label
+
+    ylabel = ylabel or column_label(y, lang)
+    groups = sorted(series[group].dropna().unique(), key=str) if group else []
+    xlabel = _t(lang, "年度", "Year") if x == "year" else column_label(x, lang)
+    if group and MAX_SERIES < len(groups) <= MAX_PANELS and ax is None:
+        fig, axes = _grid(len(groups))
+        for axis, g, name in zip(axes, groups, _names(groups, lang)):
+            for other, part in series.groupby(group):
+                if other != g:
+                    axis.plot(part[x], part[y], lw=0.6, color=_CONTEXT, zorder=1)
+            part = series[series[group] == g].sort_values(x)
+            axis.plot(part[x], part[y], marker="o", ms=3, lw=1.8, color="#0072B2", zorder=3)
+            axis.set_title(name, fontsize=9)
+            axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=3))
+        fig.supxlabel(xlabel)
+        fig.supylabel(ylabel)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        _caption(fig, f"{len(groups)} 个{column_label(group, 'zh')}各一幅小图(蓝线),灰线为其余各组",
+                 f"one panel per {column_label(group, 'en').lower()} ({len(groups)}, blue), the others in grey")
+        return fig
     if ax is None:
-        _, ax = plt.subplots()
-    sns.lineplot(data=series, x=x, y=y, hue=group, marker="o", ax=ax, errorbar=None)
+        _, ax = plt.subplots(figsize=(7.5, 4.2))
+    if group and len(groups) > MAX_PANELS:
+        wide = series.pivot_table(index=x, columns=group, values=y, aggfunc="mean").sort_index()
+        q1, med, q3 = wide.quantile(0.25, axis=1), wide.median(axis=1), wide.quantile(0.75, axis=1)
+        ax.fill_between(wide.index, q1, q3, color="#bcd3e6", alpha=0.7,
+                        label=_t(lang, "四分位区间", "interquartile range"))
+        ax.plot(wide.index, med, color="#333333", lw=2.0, label=_t(lang, "中位数", "median"))
+        if highlight is None:
+            last = wide.ffill().iloc[-1].dropna().sort_values()
+            highlight = list(last.index[-3:][::-1]) + list(last.index[:3])
+        highlight = [h for h in highlight if h in wide.columns][:MAX_SERIES]
+        for h in highlight:
+            ax.plot(wide.index, wide[h], marker="o", ms=3, lw=1.4, label=_names([h], lang)[0])
+        _legend_outside(ax)
+        _caption(ax.figure, f"{len(groups)} 组的中位数(黑线)与四分位区间(色带),突出 {len(highlight)} 组",
+                 f"median (black) and interquartile band of {len(groups)} groups; {len(highlight)} highlighted")
+    else:
+        shown = series.assign(**{group: _names(series[group], lang)}) if group else series
+        sns.lineplot(data=shown, x=x, y=y, hue=group, hue_order=_names(groups, lang) if group else None,
+                     marker="o", ax=ax, errorbar=None)
+        n = max(1, len(groups))
+        names_zh, names_en = "、".join(_names(groups, "zh")), ", ".join(_names(groups, "en"))
+        _caption(ax.figure, f"{n} 条折线" + (f":{names_zh}" if groups else ""),
+                 f"{n} line{'s' if n > 1 else ''}" + (f": {names_en}" if groups else ""))
     if slope is not None and intercept is not None and len(series):
         xs = np.array([series[x].min(), series[x].max()], dtype=float)
-        ax.plot(xs, intercept + slope * xs, ls="--", color="#333333",
-                label=("趋势线" if lang == "zh" else "trend line"))
-        ax.legend(frameon=False)
-    ax.set_xlabel("年度" if lang == "zh" else "Year")
-    ax.set_ylabel(ylabel or y)
+        ax.plot(xs, intercept + slope * xs, ls="--", color="#333333", label=_t(lang, "趋势线", "trend line"))
+    if ax.get_legend_handles_labels()[0] and (group or slope is not None):
+        _legend_outside(ax, title=column_label(group, lang) if group and len(groups) <= MAX_PANELS else None)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     if title:
         ax.set_title(title)

@@ -1,30 +1,23 @@
-"""HTML reports: notebook-side building blocks and the in-process HTML export.
+"""Report building blocks used inside a notebook: title, text, figures, interactive tables.
 
-Two halves, one module:
-
-* :class:`Report` is used *inside* a notebook. It shows the title block, numbered figures
-  and tables with captions, methods and data-coverage notes, and records the key numbers of
-  the report. Each table carries CSV and XLSX downloads as ``data:`` URIs ("one-click
-  export") with spreadsheet formula injection neutralised. Only light imports at module level,
-  so a kernel pays nothing for the exporter.
-* :func:`export_html` (used by the runner) converts an executed notebook with nbconvert's
-  ``HTMLExporter`` in-process (0.13 s against 1.3 s for the CLI, see
-  ``anchors-reporting.md``) through the project template ``templates/analysis``, which extends
-  ``lab`` and drops the CDN scripts (require.js, MathJax, mermaid): one offline file.
-  :func:`split_units` cuts a diagnosis batch notebook into one notebook per unit.
+:class:`Report` shows the title block (with how to cite), numbered figures and tables with
+captions, methods and data-coverage notes, and records the key numbers of the report. Table
+headers and category values come from :mod:`analysis.glossary` in the report's language;
+numbers are formatted by the column's kind. Each table carries CSV and XLSX downloads as
+``data:`` URIs ("one-click export") with spreadsheet formula injection neutralised. Only light
+imports at module level, so a kernel pays nothing for the exporter, which lives in
+:mod:`analysis.site` with the index pages.
 
 Machine-readable outputs travel as custom MIME types in the executed notebook (no files are
 written by the kernel): key numbers (:data:`KEYS_MIME`), tables (:data:`TABLE_MIME`) and unit
-section markers (:data:`SECTION_MIME`). The runner reads them back with nbformat.
+section markers (:data:`SECTION_MIME`). The runner reads them back with :mod:`analysis.site`.
 """
 from __future__ import annotations
 
 import base64
-import copy
 import functools
 import html
 import io
-import json
 import math
 import re
 import traceback
@@ -87,6 +80,16 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
     return out.getvalue()
 
 
+def svg_data_uri(svg: bytes) -> str:
+    """An SVG as a ``data:`` URI, percent-encoding only what a URI must (about 10 % over the
+    raw SVG, against 33 % for base64; the figures were 5 MB of the sample's site)."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"<\?xml[^>]*>\s*|<!DOCTYPE[^>]*>\s*", "", text)
+    text = text.replace('"', "'").replace("%", "%25").replace("#", "%23").replace("<", "%3C").replace(">", "%3E")
+    text = re.sub(r"\s*\n\s*", " ", text)
+    return "data:image/svg+xml;charset=utf-8," + text
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
@@ -109,54 +112,90 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _fmt(value: Any) -> tuple[str, bool]:
-    """Cell text and whether it is numeric (right-aligned)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "—", False
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value)), False
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value)}".replace("-", "−"), True
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if v != 0 and abs(v) < 0.001:
-            return f"{v:.2e}".replace("-", "−"), True
-        if v.is_integer() and abs(v) < 1e15:
-            return f"{int(v)}".replace("-", "−"), True  # years and counts stored as float
-        return f"{v:.3f}".rstrip("0").rstrip(".").replace("-", "−"), True
-    return str(value), False
+#: rows shown per page of an interactive table (the first page is what a reader without scripts sees)
+PAGE_ROWS = 25
+#: tables with at most this many rows print in full; longer ones print their first page
+PRINT_ALL_ROWS = 300
+
+
+def column_label(column, lang: str = "zh", extra: dict | None = None) -> str:
+    """The label shown in a report's table header for a column name (see :mod:`analysis.glossary`)."""
+    from .glossary import column_label as label
+
+    return label(column, lang, extra)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pinyin_key(text: str) -> str:
+    """Sort key of a text: Chinese characters by their pinyin (pypinyin), other characters as they are."""
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return text
+    from pypinyin import Style, lazy_pinyin
+
+    return " ".join(lazy_pinyin(text, style=Style.TONE3, errors="default")).lower()
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool = False,
+                 extra: dict | None = None, kind: str | None = None) -> list[tuple[str, str, str]]:
+    """``(text, sort key, css class)`` of every cell of one column, formatted by the column's kind.
+
+    One kind per column (:func:`analysis.glossary.kind_of`), so a column shows one number of
+    decimals throughout. Percent columns whose values all lie in [−1, 1] are fractions and are
+    multiplied by 100; others are already in percent. Category codes are shown by their
+    glossary label, grades as ``A 绿``, booleans as 是/否. The sort key orders numbers as
+    numbers, grades by grade order and Chinese text by pinyin.
+    """
+    from .glossary import ZERO_TOLERANCE, format_number, kind_of, value_label
+    from .plots import GRADES, grade_code, grade_label
+
+    kind = "grade" if grade else (kind or kind_of(column, extra))
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if not numeric and kind not in ("grade",):
+        as_num = pd.to_numeric(values, errors="coerce")
+        numeric = len(values) > 0 and as_num.notna().sum() == values.notna().sum() and values.notna().any() \
+            and all(isinstance(v, (int, float, np.integer, np.floating)) for v in values.dropna())
+    fraction = True
+    if numeric and kind == "percent":
+        finite = pd.to_numeric(values, errors="coerce").abs()
+        fraction = bool((finite.dropna() <= 1 + 1e-9).all())
+    if numeric and kind in ("text", "code", "category", "grade"):
+        kind = "number" if kind != "code" else "count"
+    if numeric and kind == "number":
+        ints = pd.to_numeric(values, errors="coerce").dropna()
+        if len(ints) and bool((ints == ints.round()).all()) and bool((ints.abs() < 1e15).all()):
+            kind = "count"
+    order = list(GRADES)
+    cells = []
+    for value in values:
+        if _is_missing(value):
+            cells.append(("—", "", "num" if numeric else ""))
+            continue
+        if kind == "grade" and grade_code(value) is not None:
+            code = grade_code(value)
+            cells.append((grade_label(code, lang), str(order.index(code)), f"grade grade-{code}"))
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            text = value_label(str(bool(value)), lang)
+            cells.append((text, "1" if value else "0", ""))
+            continue
+        if numeric:
+            v = float(value)
+            key = repr(0.0 if abs(v) < ZERO_TOLERANCE else v)  # residue sorts as the 0 it shows
+            cells.append((format_number(v, kind, fraction), key, "num"))
+            continue
+        text = str(value)
+        if kind != "code":
+            text = value_label(text, lang, column)
+        cls = "code" if kind == "code" else ("long" if len(text) > 40 else "")
+        cells.append((text, _pinyin_key(text), cls))
+    return cells
 
 
 # --------------------------------------------------------------------------- notebook side
-
-
-#: Display labels of the column names used across the package (the downloads keep the names).
-COLUMN_LABELS = {
-    "unit_id": ("单位代码", "Unit"), "name_zh": ("单位名称", "Name"), "name_en": ("单位名称", "Name"),
-    "unit": ("单位", "Unit"), "type": ("单位类型", "Type"), "region": ("片区", "Region"), "year": ("年度", "Year"),
-    "period": ("期别", "Period"), "node": ("指标代码", "Node"), "indicator": ("指标代码", "Indicator"),
-    "name": ("名称", "Name"), "dimension": ("维度", "Dimension"), "level": ("层级", "Level"),
-    "value": ("数值", "Value"), "score": ("得分", "Score"), "rank": ("排名", "Rank"),
-    "rank_in_type": ("类内排名", "Rank in type"), "rank_in_region": ("片区内排名", "Rank in region"),
-    "rank_change": ("排名变化", "Rank change"), "grade": ("等级", "Grade"),
-    "red_line_codes": ("一票否决事项", "Red lines"), "n": ("数量", "n"), "n_units": ("单位数", "Units"),
-    "mean": ("均值", "Mean"), "sd": ("标准差", "SD"), "median": ("中位数", "Median"), "min": ("最小值", "Min"),
-    "max": ("最大值", "Max"), "cv": ("变异系数", "CV"), "p": ("p 值", "p"), "p_adj": ("校正 p 值", "adjusted p"),
-    "statistic": ("统计量", "Statistic"), "effect_size": ("效应量", "Effect size"), "slope": ("斜率", "Slope"),
-    "ci_low": ("置信下限", "CI low"), "ci_high": ("置信上限", "CI high"), "change": ("变化", "Change"),
-    "contribution": ("贡献", "Contribution"), "share": ("占比", "Share"), "reason": ("说明", "Reason"),
-    "classification": ("判定", "Classification"), "direction": ("方向", "Direction"), "status": ("状态", "Status"),
-    "aspect": ("方面", "Aspect"), "category": ("问题类别", "Category"), "source": ("来源", "Source"),
-    "coverage": ("覆盖率", "Coverage"), "expected": ("应报单位数", "Expected"), "reported": ("已报单位数", "Reported"),
-    "missing": ("缺失数", "Missing"), "previous": ("上期值", "Previous"), "kind": ("类型", "Kind"),
-    "message": ("说明", "Message"), "position": ("位次", "Position"), "normalised": ("标准化得分", "Normalised"),
-}
-
-
-def column_label(column, lang: str = "zh") -> str:
-    """The label shown in a report's table header for a column name (unknown names unchanged)."""
-    pair = COLUMN_LABELS.get(str(column))
-    return str(column) if pair is None else pair[0 if lang == "zh" else 1]
 
 
 class Report:
@@ -186,6 +225,12 @@ class Report:
         self.keys: dict[str, Any] = {}
         self._table_names: set[str] = set()
         self._section: str | None = None
+        #: extra column labels (indicator codes → names), see :meth:`add_labels`
+        self.labels: dict[str, Any] = {}
+
+    def add_labels(self, labels: dict[str, Any]) -> None:
+        """Labels for column names the glossary does not hold, e.g. ``framework.labels(fw, lang)``."""
+        self.labels.update(labels)
 
     # -- output plumbing
     def _emit(self, html_text: str, extra: dict[str, Any] | None = None) -> None:
@@ -233,24 +278,44 @@ class Report:
     # -- blocks
     def title(self, title: str, year: int | None = None, subtitle: str = "", data_as_of: str = "",
               authors: Iterable[str] = (), partners: Iterable[str] = (), version: str = "",
-              extra: dict[str, str] | None = None) -> None:
-        """Title block: title, year, data as of, authors and partners, version."""
+              extra: dict[str, str] | None = None, software_version: str = "", data_version: str = "",
+              config_hash: str = "") -> None:
+        """Title block: title, year, data as of, authors and partners, version, and how to cite.
+
+        The "how to cite" line names the software version, the data version (the warehouse
+        content hash) and the run configuration's hash, so that a reader can ask for exactly
+        the run that made the page (``CITATION.cff`` cites the software itself).
+        """
+        authors, partners = list(authors), list(partners)
+        sep = "、" if self.lang == "zh" else ", "
         rows = []
         if year is not None:
             rows.append((self.t("年度", "Year"), str(year)))
         if data_as_of:
             rows.append((self.t("数据截至", "Data as of"), data_as_of))
         if authors:
-            rows.append((self.t("作者", "Authors"), "、".join(authors) if self.lang == "zh" else ", ".join(authors)))
+            rows.append((self.t("作者", "Authors"), sep.join(authors)))
         if partners:
-            rows.append((self.t("合作单位", "Partners"), "、".join(partners) if self.lang == "zh" else ", ".join(partners)))
+            rows.append((self.t("合作单位", "Partners"), sep.join(partners)))
         if version:
             rows.append((self.t("版本", "Version"), version))
         for k, v in (extra or {}).items():
             rows.append((k, v))
         dl = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
         sub = f'<div class="an-subtitle">{html.escape(subtitle)}</div>' if subtitle else ""
-        self._emit(f'<header class="an-title"><h1 id="title">{html.escape(title)}</h1>{sub}<dl>{dl}</dl></header>'
+        cite = ""
+        if software_version or data_version or config_hash:
+            parts = [p for p in (
+                f"analysis {software_version}" if software_version else "",
+                self.t(f"数据版本 {data_version}", f"data version {data_version}") if data_version else "",
+                self.t(f"配置哈希 {config_hash}", f"config hash {config_hash}") if config_hash else "") if p]
+            who = sep.join(authors) if authors else self.t("作者", "Authors")
+            when = f"({year})" if year is not None else ""
+            text = (f"{who}{when}。{title}。{','.join(parts)}。" if self.lang == "zh"
+                    else f"{who} {when}. {title}. {', '.join(parts)}.")
+            cite = (f'<div class="an-cite"><b>{self.t("引用方式", "How to cite")}</b>'
+                    f"<p>{html.escape(text)}</p></div>")
+        self._emit(f'<header class="an-title"><h1 id="title">{html.escape(title)}</h1>{sub}<dl>{dl}</dl>{cite}</header>'
                    "<!-- an:title-end -->")
 
     def heading(self, text: str, level: int = 2, anchor: str | None = None) -> None:
@@ -270,80 +335,114 @@ class Report:
         self._emit(f'<div class="an-note an-{html.escape(kind)}"><b>{html.escape(head)}</b>'
                    f"<p>{html.escape(text)}</p></div>")
 
-    def figure(self, fig, caption: str) -> None:
-        """Show a matplotlib figure as deterministic SVG with a numbered caption, then close it."""
+    def figure(self, fig, caption: str = "") -> None:
+        """Show a matplotlib figure as deterministic SVG with a numbered caption, then close it.
+
+        A figure of :mod:`analysis.plots` knows what it draws (how many series or panels, which
+        are highlighted, the bounds of a density); that description follows the caption, so
+        the caption cannot promise more than the figure shows.
+        """
         import matplotlib.pyplot as plt
 
-        from .plots import svg_bytes
+        from .plots import caption_of, svg_bytes
 
+        drawn = caption_of(fig, self.lang)
+        if drawn:
+            caption = (f"{caption}({drawn})" if self.lang == "zh" else f"{caption} ({drawn})") if caption else drawn
         self.n_figures += 1
-        data = base64.b64encode(svg_bytes(fig)).decode("ascii")
+        data = svg_data_uri(svg_bytes(fig))
         plt.close(fig)
         label = self.t(f"图 {self.n_figures}", f"Figure {self.n_figures}")
         self._emit(f'<figure class="an-figure" id="{self._anchor("fig", self.n_figures)}">'
-                   f'<img alt="{html.escape(caption)}" src="data:image/svg+xml;base64,{data}">'
+                   f'<img alt="{html.escape(caption)}" src="{data}">'
                    f"<figcaption><b>{label}</b>{html.escape(caption)}</figcaption></figure>")
 
     def table(self, df: pd.DataFrame, caption: str, name: str, grade_cols: Iterable[str] = ("grade",),
-              index: bool = False, export: bool = True, max_rows: int = 300) -> None:
-        """Show a numbered table with caption and CSV/XLSX downloads; record it for the runner.
+              index: bool = False, export: bool = True, max_rows: int = 20_000, empty: str | None = None,
+              labels: dict | None = None, kinds: dict[str, str] | None = None) -> None:
+        """Show a numbered interactive table with caption and CSV/XLSX downloads; record it for the runner.
 
-        ``name`` names the downloaded files (``<name>.csv``); grade columns are shown with the
-        grade letter and colour. The page shows at most ``max_rows`` rows (with a note); the
-        downloads always hold the whole table.
+        Headers are the glossary labels in the report language (the column name is the
+        tooltip); numbers are formatted by the column's kind (:func:`format_cells`). All rows
+        are in the page: with scripts the reader sorts, filters, searches and pages; without
+        scripts the first :data:`PAGE_ROWS` rows show with a note. Beyond ``max_rows`` the page
+        holds the first ``max_rows`` (with a note) and the downloads the whole table. An empty
+        table is a sentence (``empty``, or a default) instead of a header row. ``labels`` adds
+        labels for this table's columns (e.g. :func:`analysis.framework.labels`); ``kinds``
+        sets the number kind of columns (``{"*": "percent"}``: every column the glossary does
+        not know, e.g. a coverage table with one column per year).
         """
-        from .plots import grade_code, grade_label
         from .publish import safe_table, suppression_note
 
         self.n_tables += 1
+        label = self.t(f"表 {self.n_tables}", f"Table {self.n_tables}")
+        extra = {**self.labels, **(labels or {})}
         data = df.reset_index() if index else df.reset_index(drop=True)
         # publish mode: pseudonyms, no names or free text, small counts suppressed; internal
         # reports keep free text; person columns are dropped in every mode
         data = safe_table(data, publish=self.publish, key=self.pseudonym_key, lang=self.lang, internal=not self.publish)
+        anchor = self._anchor("tbl", self.n_tables)
+        if data.empty:
+            sentence = empty or self.t("本表没有符合条件的记录。", "No records meet the conditions of this table.")
+            self._emit(f'<figure class="an-table an-table-empty" id="{anchor}">'
+                       f"<figcaption><b>{label}</b>{html.escape(caption)}</figcaption>"
+                       f'<p class="an-empty">{html.escape(sentence)}</p></figure>')
+            return
         note = suppression_note(data, self.lang)
         if note:
             caption = f"{caption}({note})" if self.lang == "zh" else f"{caption} ({note})"
         grade_cols = [c for c in grade_cols if c in data.columns]
-        head = "".join(f'<th title="{html.escape(str(c))}">{html.escape(column_label(c, self.lang))}</th>'
-                       for c in data.columns)
-        body = []
         shown = data.head(max_rows)
         if len(data) > max_rows:
-            more = self.t(f"页面显示前 {max_rows} 行,共 {len(data)} 行;完整表格请下载",
-                          f"first {max_rows} of {len(data)} rows shown; download for the full table")
+            more = self.t(f"页面含前 {max_rows} 行,共 {len(data)} 行;完整表格请下载",
+                          f"the page holds the first {max_rows} of {len(data)} rows; download for the full table")
             caption = f"{caption}({more})" if self.lang == "zh" else f"{caption} ({more})"
-        for row in shown.itertuples(index=False):
+        from .glossary import is_labelled
+
+        kinds = kinds or {}
+        columns = [format_cells(shown[c], str(c), self.lang, grade=c in grade_cols, extra=extra,
+                                kind=kinds.get(str(c), None if is_labelled(c, extra) and not re.fullmatch(r"(19|20)\d\d", str(c))
+                                               else kinds.get("*")))
+                   for c in shown.columns]
+        head = "".join(f'<th title="{html.escape(str(c))}">{html.escape(column_label(c, self.lang, extra))}</th>'
+                       for c in data.columns)
+        body = []
+        for i in range(len(shown)):
             cells = []
-            for col, value in zip(data.columns, row):
-                if col in grade_cols and grade_code(value) is not None:
-                    code = grade_code(value)
-                    cells.append(f'<td class="grade grade-{code}">{html.escape(grade_label(code, self.lang))}</td>')
-                    continue
-                text, numeric = _fmt(value)
-                if numeric:
-                    cells.append(f'<td class="num">{html.escape(text)}</td>')
-                else:
-                    cells.append(f'<td class="long">{html.escape(text)}</td>' if len(text) > 40
-                                 else f"<td>{html.escape(text)}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        label = self.t(f"表 {self.n_tables}", f"Table {self.n_tables}")
+            for col in columns:
+                text, key, cls = col[i]
+                attrs = f' class="{cls}"' if cls else ""
+                if key and key != text:
+                    attrs += f' data-v="{html.escape(key)}"'
+                cells.append(f"<td{attrs}>{html.escape(text)}</td>")
+            hidden = " hidden" if i >= PAGE_ROWS else ""
+            body.append(f"<tr{hidden}>" + "".join(cells) + "</tr>")
         file_name = self._file_name(name)
         links = ""
-        extra = None
+        extra_mime = None
         if export:
             csv_data = csv_bytes(data)
             csv_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_data).decode("ascii")
             xlsx_b64 = base64.b64encode(xlsx_bytes(data, sheet=name)).decode("ascii")
-            xlsx_uri = f"data:{XLSX_MIME};base64," + xlsx_b64
             links = (f'<div class="an-export">{self.t("下载", "Download")}: '
-                     f'<a download="{html.escape(file_name)}.csv" href="{csv_uri}">CSV</a>'
-                     f'<a download="{html.escape(file_name)}.xlsx" href="{xlsx_uri}">XLSX</a></div>')
-            # the payload itself travels once, in the download links of the HTML
-            extra = {TABLE_MIME: {"name": file_name, "caption": caption, "section": self._section}}
-        self._emit(f'<figure class="an-table" id="{self._anchor("tbl", self.n_tables)}">'
+                     f'<a download="{html.escape(file_name)}.csv" href="{csv_uri}">CSV</a></div>')
+            # the CSV travels once, in the page's download link; the XLSX only in the notebook
+            # (the runner writes it under tables/ and into the year's workbook): a small XLSX
+            # is 5 KB of fixed parts, which on 80 unit pages made 3.6 MB of the site
+            extra_mime = {TABLE_MIME: {"name": file_name, "caption": caption, "section": self._section,
+                                       "xlsx": xlsx_b64}}
+        nojs = ""
+        if len(shown) > PAGE_ROWS:
+            nojs = ('<noscript><p class="an-nojs">' + html.escape(self.t(
+                f"未启用脚本:页面显示前 {PAGE_ROWS} 行,共 {len(data)} 行;完整表格请下载。",
+                f"Scripts are off: the first {PAGE_ROWS} of {len(data)} rows are shown; download for the full table."))
+                + "</p></noscript>")
+        printing = "an-print-all" if len(shown) <= PRINT_ALL_ROWS else "an-print-first"
+        self._emit(f'<figure class="an-table" id="{anchor}">'
                    f"<figcaption><b>{label}</b>{html.escape(caption)}</figcaption>"
-                   f'<div class="an-table-scroll"><table class="an-tbl"><thead><tr>{head}</tr></thead>'
-                   f"<tbody>{''.join(body)}</tbody></table></div>{links}</figure>", extra)
+                   f'<div class="an-table-scroll"><table class="an-tbl an-interactive {printing}" '
+                   f'data-lang="{self.lang}"><thead><tr>{head}</tr></thead>'
+                   f"<tbody>{''.join(body)}</tbody></table></div>{nojs}{links}</figure>", extra_mime)
 
     def key(self, name: str, value: Any) -> None:
         """Record a key number of the report (written to the JSON sidecar by the runner)."""
@@ -396,267 +495,3 @@ class Report:
             candidate, i = f"{base}_{i}", i + 1
         self._table_names.add(candidate)
         return candidate
-
-
-# --------------------------------------------------------------------------- runner side
-
-def read_keys(nb) -> dict[str, Any]:
-    """Key numbers recorded with :meth:`Report.key` in an executed notebook."""
-    keys: dict[str, Any] = {}
-    for out in _outputs(nb):
-        rec = out.get("data", {}).get(KEYS_MIME)
-        if rec:
-            if rec.get("section"):
-                keys.setdefault("units", {}).setdefault(rec["section"], {})[rec["name"]] = rec["value"]
-            else:
-                keys[rec["name"]] = rec["value"]
-    return keys
-
-
-_DOWNLOAD = re.compile(r'download="([^"]+)\.(csv|xlsx)" href="data:[^;]+;(?:charset=utf-8;)?base64,([^"]+)"')
-
-
-def read_tables(nb) -> list[dict[str, Any]]:
-    """Tables shown with :meth:`Report.table`: ``name, caption, section, csv`` (bytes), ``xlsx`` (bytes).
-
-    The file contents are decoded from the table's download links.
-    """
-    tables = []
-    for out in _outputs(nb):
-        data = out.get("data", {})
-        if TABLE_MIME not in data:
-            continue
-        files = {ext: base64.b64decode(b64) for _, ext, b64 in _DOWNLOAD.findall(data.get("text/html", ""))}
-        tables.append(dict(data[TABLE_MIME]) | {"csv": files.get("csv", b""), "xlsx": files.get("xlsx", b"")})
-    return tables
-
-
-def _outputs(nb):
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            yield from cell.get("outputs", [])
-
-
-def split_units(nb) -> list[dict[str, Any]]:
-    """Cut a diagnosis batch notebook into one notebook per unit section.
-
-    Returns ``[{unit_id, label, page, status, error, nb}]`` (``page``: the file stem, the
-    pseudonym in publish mode). Each unit notebook keeps every cell
-    except those tagged ``batch-only``; the cell holding the sections keeps only that unit's
-    outputs. If the batch failed before a unit's section started, that unit is absent.
-    """
-    units: list[dict[str, Any]] = []
-    for ci, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        current = None
-        for oi, out in enumerate(cell.get("outputs", [])):
-            marker = out.get("data", {}).get(SECTION_MIME)
-            if marker is None:
-                if current is not None:
-                    current["outputs"].append(oi)
-                continue
-            if marker["event"] == "start":
-                current = {"unit_id": marker["unit_id"], "label": marker.get("label", marker["unit_id"]),
-                           "page": marker.get("page", marker["unit_id"]), "status": "ok", "error": "", "cell": ci,
-                           "outputs": []}
-                units.append(current)
-            elif marker["event"] == "failed" and current is not None:
-                current.update(status="failed", error=marker.get("error", ""))
-                current["outputs"].append(oi)
-            elif marker["event"] == "end":
-                current = None
-        if current is not None:  # the cell stopped inside a section (kernel died or timeout)
-            current.update(status="failed", error=current["error"] or "section did not finish")
-    result = []
-    for unit in units:
-        unb = copy.deepcopy(nb)
-        cells = []
-        for ci, cell in enumerate(unb.cells):
-            if "batch-only" in cell.get("metadata", {}).get("tags", []):
-                continue
-            if ci == unit["cell"]:
-                cell.outputs = [cell.outputs[i] for i in unit["outputs"]]
-            elif cell.cell_type == "code" and any(
-                    SECTION_MIME in o.get("data", {}) for o in cell.get("outputs", [])):
-                continue  # another batch cell with sections of other units
-            cells.append(cell)
-        unb.cells = cells
-        unb.metadata["title"] = unit["label"]
-        result.append({k: unit[k] for k in ("unit_id", "label", "page", "status", "error")} | {"nb": unb})
-    return result
-
-
-def _prepare(nb, lang: str, show_code: bool):
-    """Copy of ``nb`` ready for export: other language cells, machine outputs and stderr removed."""
-    nb = copy.deepcopy(nb)
-    other = "lang-en" if lang == "zh" else "lang-zh"
-    cells = []
-    for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if other in tags:
-            continue
-        if not show_code and cell.cell_type == "code" and ("parameters" in tags or "injected-parameters" in tags):
-            continue
-        if cell.cell_type == "code":
-            kept = []
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "stream" and out.get("name") == "stderr" and not show_code:
-                    continue
-                data = out.get("data")
-                if data is not None:
-                    for mime in CUSTOM_MIMES:
-                        data.pop(mime, None)
-                    if not data:
-                        continue
-                    if data.get("text/html") == "" and set(data) <= {"text/html", "text/plain"}:
-                        continue
-                kept.append(out)
-            cell.outputs = kept
-        cells.append(cell)
-    nb.cells = cells
-    return nb
-
-
-_HEADING = re.compile(r'<h([1-3])\s+id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
-
-
-def _toc(body: str, lang: str) -> str:
-    items = []
-    for level, anchor, inner in _HEADING.findall(body):
-        if anchor == "title" or level == "1":
-            continue
-        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
-        if text:
-            items.append(f'<li class="an-toc-{level}"><a href="#{anchor}">{html.escape(text)}</a></li>')
-    if not items:
-        return ""
-    return f'<nav class="an-toc"><b>{"目录" if lang == "zh" else "Contents"}</b><ul>{"".join(items)}</ul></nav>'
-
-
-@functools.lru_cache(maxsize=1)
-def _exporter():
-    """One HTMLExporter per process (building the Jinja environment costs more than a small export)."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="analysis", extra_template_basedirs=[str(TEMPLATE_DIR)])
-
-
-def export_html(nb, out_path: str | Path, lang: str = "zh", show_code: bool = False,
-                title: str | None = None, footer: str = "") -> Path:
-    """Write one offline HTML file for an executed notebook (code hidden unless ``show_code``)."""
-    from . import __version__
-
-    nb = _prepare(nb, lang, show_code)
-    if title:
-        nb.metadata["title"] = title
-    exporter = _exporter()
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = not show_code
-    exporter.exclude_output_prompt = True
-    exporter.language_code = "zh-CN" if lang == "zh" else "en"
-    resources = {"analysis_version": __version__, "analysis_footer": footer}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    toc = _toc(body, lang)
-    if "<!-- an:title-end -->" in body:
-        body = body.replace("<!-- an:toc -->", "", 1).replace("<!-- an:title-end -->", toc, 1)
-    else:
-        body = body.replace("<!-- an:toc -->", toc, 1)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(body, encoding="utf-8")
-    return out_path
-
-
-# --------------------------------------------------------------------------- index pages
-
-_INDEX_CSS = """body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-max-width:1000px;margin:0 auto;padding:1rem 1.5rem;color:#222}h1{border-bottom:3px solid #0072B2}
-table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0 1.5rem}th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left}
-th{background:#eef2f6}.ok{color:#006b4f;font-weight:bold}.failed{color:#b34700;font-weight:bold}
-dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}dt{font-weight:bold}dd{margin:0}
-.units{columns:4;font-size:.88rem}.units li{break-inside:avoid}"""
-
-
-def _page(title: str, body: str, lang: str) -> str:
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{html.escape(title)}</title>'
-            f"<style>{_INDEX_CSS}</style></head><body>{body}</body></html>\n")
-
-
-def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str = "zh") -> Path:
-    """``reports/<year>/index.html``: every report of the run with its status, cell and error."""
-    year_dir = Path(year_dir)
-    zh = lang == "zh"
-    rows, unit_blocks = [], []
-    for rep in manifest["notebooks"]:
-        status = "ok" if rep["ok"] else "failed"
-        status_text = ("成功" if zh else "ok") if rep["ok"] else ("失败" if zh else "failed")
-        err = ""
-        if not rep["ok"]:
-            where = f"In [{rep.get('cell')}] " if rep.get("cell") is not None else ""
-            err = html.escape(where + (rep.get("error") or ""))
-        link = (f'<a href="{html.escape(rep["html"])}">{html.escape(rep["title"])}</a>'
-                if rep.get("html") else html.escape(rep["title"]))
-        audit = " ".join(f'<a href="{html.escape(rep[k])}">{k}</a>' for k in ("ipynb", "json") if rep.get(k))
-        rows.append(f'<tr><td>{link}</td><td class="{status}">{status_text}</td><td>{err}</td>'
-                    f'<td>{rep.get("seconds", 0):.1f}</td><td>{audit}</td></tr>')
-        if rep.get("units"):
-            items = []
-            for u in rep["units"]:
-                mark = "" if u["status"] == "ok" else f' <span class="failed" title="{html.escape(u["error"])}">✗ {"失败" if zh else "failed"}</span>'
-                items.append(f'<li><a href="{html.escape(u["html"])}">{html.escape(u["label"])}</a>{mark}</li>')
-            unit_blocks.append(f'<h3>{html.escape(rep["title"])}</h3><ul class="units">{"".join(items)}</ul>')
-    head = ["报告", "状态", "错误(单元格 / 原因)", "用时(秒)", "审计文件"] if zh else \
-        ["Report", "Status", "Error (cell / reason)", "Seconds", "Audit files"]
-    n_failed = sum(not r["ok"] for r in manifest["notebooks"])
-    meta = [("年度" if zh else "Year", str(manifest["year"])),
-            ("生成时间" if zh else "Generated", manifest["finished"]),
-            ("数据仓库哈希" if zh else "Warehouse hash", manifest["warehouse"].get("content_hash", "")),
-            ("框架版本" if zh else "Framework version", str(manifest.get("framework_version", ""))),
-            ("软件版本" if zh else "Software version", manifest["analysis_version"]),
-            ("Git", manifest.get("git_commit") or "—")]
-    title = f"{manifest['year']} 年度政治生态分析研判报告" if zh else f"Political ecology reports {manifest['year']}"
-    body = (f"<h1>{html.escape(title)}</h1><dl>"
-            + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in meta) + "</dl>"
-            + (f'<p class="failed">{n_failed} {"份报告失败" if zh else "report(s) failed"}</p>' if n_failed else "")
-            + "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>"
-            + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + "".join(unit_blocks) if unit_blocks else "")
-            + _topic_list(year_dir, zh)
-            + '<p><a href="manifest.json">manifest.json</a> · <a href="../index.html">'
-            + ("全部年度" if zh else "All years") + "</a></p>")
-    path = year_dir / "index.html"
-    path.write_text(_page(title, body, lang), encoding="utf-8")
-    return path
-
-
-def _topic_list(year_dir: Path, zh: bool) -> str:
-    """Topical reports published into the year folder (``analysis topic``), linked by their titles."""
-    items = []
-    for page in sorted(year_dir.glob("topic_*.html")):
-        found = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), flags=re.S)
-        items.append(f'<li><a href="{html.escape(page.name)}">{found.group(1).strip() if found else page.stem}</a></li>')
-    return (f'<h2>{"专题报告" if zh else "Topical reports"}</h2><ul>' + "".join(items) + "</ul>") if items else ""
-
-
-def write_site_index(out: str | Path, lang: str = "zh") -> Path:
-    """``reports/index.html``: one row per report set (year, half year, quarter) that has a ``site.json``."""
-    out = Path(out)
-    zh = lang == "zh"
-    rows = []
-    for summary_path in sorted(out.glob("*/site.json"), reverse=True):
-        m = json.loads(summary_path.read_text(encoding="utf-8"))
-        n, failed = m["n_reports"], m["n_failed"]
-        status = (f'<span class="ok">{"全部成功" if zh else "all ok"}</span>' if not failed
-                  else f'<span class="failed">{failed} {"失败" if zh else "failed"}</span>')
-        rows.append(f'<tr><td><a href="{summary_path.parent.name}/index.html">{html.escape(m["label"])}</a></td>'
-                    f"<td>{n}</td><td>{status}</td></tr>")
-    head = ["期别", "报告数", "状态"] if zh else ["Period", "Reports", "Status"]
-    title = "政治生态分析研判报告" if zh else "Political ecology reports"
-    body = (f"<h1>{title}</h1><table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-    path = out / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(title, body, lang), encoding="utf-8")
-    return path

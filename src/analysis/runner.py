@@ -122,7 +122,7 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
     import nbformat
     import papermill
 
-    from . import report as site  # noqa: F401
+    from . import site
 
     notebook, out_dir = Path(notebook), Path(out_dir)
     audit_dir = Path(audit_dir) if audit_dir else out_dir
@@ -183,7 +183,7 @@ def _recordable(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_code: bool, footer: str) -> None:
-    from . import report as site  # noqa: F401
+    from . import site
 
     units_dir = out_dir / "units"
     seen = set()
@@ -481,7 +481,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         }
         manifest_path = audit_dir / "manifest.json"
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        from .report import write_site_index, write_year_index
+        from .site import write_site_index, write_year_index
 
         write_year_index(tmp_dir, site_manifest(manifest), lang=cfg.lang)
         (tmp_dir / "site.json").write_text(json.dumps(site_summary(manifest), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -93,7 +93,7 @@ def run_topic(topic_path: str | Path, year: int | None = None, warehouse: str | 
     """
     from ..inputs import prepare_inputs
     from ..runner import execute_notebook, kernel_log, site_manifest
-    from ..report import write_year_index
+    from ..site import write_site_index, write_year_index
 
     topic = load_topic(topic_path)
     cfg = _config(config, lang, publish)

@@ -1,0 +1,147 @@
+"""The report site: page language, stylesheet weight, index counts, PDF and the officials' workbook (analysis.site)."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import matplotlib
+
+matplotlib.use("Agg")
+import nbformat  # noqa: E402
+import openpyxl  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis import site  # noqa: E402
+from analysis.report import Report  # noqa: E402
+
+
+class Collector:
+    def __init__(self):
+        self.outputs = []
+
+    def __call__(self, bundle):
+        self.outputs.append(nbformat.v4.new_output("display_data", data=bundle))
+
+
+def notebook(lang: str = "zh", rows: int = 40) -> nbformat.NotebookNode:
+    """Title block and two sections; section 1 holds a table of ``rows`` rows (more than a page)."""
+    col = Collector()
+    rp = Report(lang=lang, display=col)
+    rp.title(rp.t("打印测试报告", "Print test report"), year=2024, authors=["甲"], software_version="0.1.0",
+             data_version="abc123", config_hash="cfg42")
+    rp.heading(rp.t("第一节 概况", "Section one"))
+    rp.table(pd.DataFrame({"unit_id": [f"U{i:03d}" for i in range(1, rows + 1)], "score": range(rows)}),
+             rp.t("得分表", "Scores"), name="scores")
+    rp.heading(rp.t("第二节 问题", "Section two"))
+    rp.table(pd.DataFrame({"unit_id": [], "score": []}), rp.t("空表", "Empty"), name="empty")
+    cell = nbformat.v4.new_code_cell("rp.something()")
+    cell.outputs = col.outputs
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "analysis", "display_name": "analysis", "language": "python"}
+    nb.cells = [cell]
+    return nb
+
+
+def test_html_lang_follows_each_pages_language_within_one_exporter(tmp_path):
+    # one process exports pages of both languages in turn (the runner's worker); issue 16 item 7
+    langs = ["zh", "en", "zh", "en"]
+    pages = [site.export_html(notebook(lang, rows=3), tmp_path / f"{i}.html", lang=lang).read_text(encoding="utf-8")
+             for i, lang in enumerate(langs)]
+    assert [re.search(r'<html lang="([^"]+)"', p).group(1) for p in pages] == ["zh-CN", "en", "zh-CN", "en"]
+
+
+def test_page_carries_a_trimmed_inline_style_and_one_inline_script(tmp_path):
+    page = site.export_html(notebook("zh", rows=3), tmp_path / "p.html", lang="zh").read_text(encoding="utf-8")
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", page, re.S)
+    # JupyterLab's index.css + theme were 273,500 bytes per page (nbconvert 7.17 lab template)
+    assert sum(len(s) for s in styles) < 20_000
+    assert "<link" not in page and not re.search(r'src="(https?:)?//', page)
+    assert page.count("<script") == 1 and "an-interactive" in page
+
+
+def test_how_to_cite_names_software_data_and_config(tmp_path):
+    page = site.export_html(notebook("zh", rows=3), tmp_path / "p.html", lang="zh").read_text(encoding="utf-8")
+    assert "<b>引用方式</b>" in page
+    assert "甲(2024)。打印测试报告。analysis 0.1.0,数据版本 abc123,配置哈希 cfg42。" in page
+
+
+def test_site_index_counts_topics_as_reports(tmp_path):
+    year = tmp_path / "2024"
+    year.mkdir()
+    from analysis.runner import site_summary
+
+    (year / "site.json").write_text(json.dumps(site_summary({
+        "year": 2024, "notebooks": [{"ok": True}, {"ok": True}, {"ok": False}]})), encoding="utf-8")
+    for name in ("topic_inspection.html", "topic_colleges.html"):
+        (year / name).write_text("<title>t</title>", encoding="utf-8")
+    html = site.write_site_index(tmp_path).read_text(encoding="utf-8")
+    # 3 notebooks of the run + 2 topics = 5 reports
+    assert re.search(r'<a href="2024/index.html">2024年</a></td><td>5</td>', html)
+    assert '<html lang="zh-CN">' in html
+
+
+# --------------------------------------------------------------------------- workbook
+
+def test_workbook_has_contents_links_frozen_headers_grade_colours_formats_and_no_formulas(tmp_path):
+    long = "各片区各类单位综合指数等级分布及其较上年变化情况汇总"   # 27 characters + "表 1:" → over 31
+    tables = [
+        (f"表 1:{long}", "等级", pd.DataFrame({"unit_id": ["U001", "U002"], "grade": ["green", "red"],
+                                                 "coverage": [1.0, 0.5], "p": [0.0004, 0.2]})),
+        (f"表 1:{long}", "重复的名称", pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "正常"], "n": [3, 12000]})),
+    ]
+    path = site.write_workbook(tables, tmp_path / "results.xlsx", title="2024 年度结果")
+    wb = openpyxl.load_workbook(path)
+    first, second = wb.sheetnames[1], wb.sheetnames[2]
+    assert wb.sheetnames[0] == "目录"
+    assert len(first) <= 31 and len(second) <= 31 and first != second and ":" not in first
+    toc = wb["目录"]
+    assert toc["B3"].value == first and toc["B3"].hyperlink.location == f"'{first}'!A1"
+    assert toc["C4"].value == "重复的名称" and toc["D4"].value == 2
+    ws = wb[first]
+    assert ws["A1"].value == "等级" and [c.value for c in ws[2]] == ["单位代码", "等级", "覆盖率", "p 值"]
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:D4"
+    assert ws["B3"].value == "A 绿" and ws["B3"].fill.fgColor.rgb.endswith("009E73")
+    assert ws["B4"].fill.fgColor.rgb.endswith("D55E00")
+    assert ws["C3"].value == 1.0 and ws["C3"].number_format == "0.0%"      # coverage 1 → 100.0%
+    assert ws["D3"].number_format == "0.000"
+    other = wb[second]
+    assert other["A3"].value == "'=HYPERLINK(\"http://x\")"                 # text, not a formula
+    assert other["B4"].value == 12000 and other["B4"].number_format == "#,##0"
+
+
+# --------------------------------------------------------------------------- PDF
+
+@pytest.mark.browser
+def test_pdf_prints_title_page_and_one_page_per_section(tmp_path):
+    if site.chromium_path() is None:
+        pytest.skip("找不到 chromium:请运行 make browser / chromium not found: run `make browser`")
+    from pypdf import PdfReader
+
+    html = site.export_html(notebook("zh", rows=30), tmp_path / "r.html", lang="zh")
+    pdf = site.write_pdf(html, tmp_path / "r.pdf")
+    # NFKC: the PDF's text layer may give CJK compatibility forms (Kangxi radical ⼀ for 一)
+    pages = [unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(pdf).pages]
+    # print stylesheet: a page break before every section heading (h2), so the title block,
+    # section one (30 rows of a table fit one A4 page) and section two are three pages
+    assert len(pages) == 3, [p[:80] for p in pages]
+    assert "打印测试报告" in pages[0] and "引用方式" in pages[0]
+    assert "目录" not in "".join(pages)                               # no navigation in print
+    assert "第一节" in pages[1] and "U001" in pages[1]
+    assert "U030" in pages[1]                                           # rows hidden on screen are printed
+    assert "下载" not in pages[1] and "搜索" not in pages[1]            # no download links or controls
+    assert "第二节" in pages[2] and "本表没有符合条件的记录" in pages[2]
+
+
+def test_workbook_tables_come_typed_from_the_notebook_record():
+    col = Collector()
+    Report(lang="zh", display=col).table(pd.DataFrame({"unit_id": ["010", "U2"], "score": [61.5, 70.25]}),
+                                         "得分", name="scores")
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = col.outputs
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    [(name, caption, df)] = site.workbook_tables(site.read_tables(nb))
+    assert name == caption == "得分"
+    assert df.unit_id.tolist() == ["010", "U2"] and df.score.tolist() == [61.5, 70.25]   # "010" is not 10
