@@ -46,7 +46,7 @@ rp.key("indicators_missing_this_year", int((this_year.reported == 0).sum()))
 wide = cov.pivot_table(index="indicator", columns="year", values="coverage").reset_index()
 rp.table(wide, t("各监测点各年度报送覆盖率(已报送单位 ÷ 应报送单位)",
                  "Coverage of every monitoring point by year (units reporting ÷ units expected)"),
-         name="coverage")
+         name="coverage", kinds={"*": "percent"})
 rp.note(t(f"{year} 年平均覆盖率 {this_year.coverage.mean():.1%};"
           f"完全缺失的监测点 {int((this_year.reported == 0).sum())} 个。",
           f"Mean coverage in {year}: {this_year.coverage.mean():.1%}; "

@@ -87,7 +87,8 @@ rp.table(rp.bilingual(dynamics.beta_convergence(root_scores, "score", node="node
 
 # %%
 rp.heading(t("4 等级转移", "4 Grade transitions"))
-rp.table(rp.bilingual(dynamics.transition_table(index.dropna(subset=["grade"]), "grade", classes=["red", "yellow", "blue", "green"])),
+rp.table(rp.bilingual(dynamics.transition_table(index.dropna(subset=["grade"]), "grade", classes=["red", "yellow", "blue", "green"])
+                      .rename(columns={"p": "probability"})),
          t("等级的年度转移概率(马尔可夫链,所有相邻年度合并)",
            "Year-to-year transition probabilities of grades (Markov chain, all consecutive years pooled)"),
          name="grade_transitions")

@@ -132,12 +132,15 @@ def render(rp, d: Diagnosis) -> None:
     """Lay one diagnosis out on the report page (the four parts of the pilot's diagnosis)."""
     from . import plots
 
+    from .glossary import value_label
+
     t, lang, cur = rp.t, rp.lang, d.current
     who = rp.label(d.unit_id, d.name)
+    kind = value_label(d.type, lang, column="type")
     rp.heading(t("一、总体情况", "1 Overall situation"), level=3)
-    rp.text(t(f"{who}({d.type},{d.region} 片区){d.period_label}综合指数 {cur.score:.1f},"
+    rp.text(t(f"{who}({kind},{d.region} 片区){d.period_label}综合指数 {cur.score:.1f},"
               f"在 {cur.n_units} 个单位中排第 {cur['rank']} 名,等级 {plots.grade_label(cur.grade, 'zh')}。",
-              f"{who} ({d.type}, region {d.region}): index {cur.score:.1f} in {d.period_label}, "
+              f"{who} ({kind}, region {d.region}): index {cur.score:.1f} in {d.period_label}, "
               f"rank {cur['rank']} of {cur.n_units}, grade {plots.grade_label(cur.grade, 'en')}."))
     rp.key("score", cur.score)
     rp.key("rank", cur["rank"])

@@ -22,7 +22,11 @@ def open_report(notebook: str, *, year: int, config: dict | None = None, inputs:
     ``notebook``; ``notice`` (a bilingual warning from the run, e.g. low coverage) is shown
     first on the page.
     """
+    import hashlib
+    import json
+
     from . import plots
+    from .framework import labels
     from .inputs import prepare_inputs
     from .report import Report
 
@@ -36,10 +40,12 @@ def open_report(notebook: str, *, year: int, config: dict | None = None, inputs:
     heading = rp.t(*title) if title else cfg.title(notebook)
     if period != "Y":
         heading = f"{heading} · {Period.parse(period, year=year).label(cfg.lang)}"
+    rp.add_labels(labels(data.framework, cfg.lang))
+    config_hash = hashlib.sha256(json.dumps(cfg.to_dict() | {"notebooks_dir": "", "config_path": "", "scoring_config": ""},
+                                            sort_keys=True, default=str).encode()).hexdigest()[:12]
     rp.title(heading, year=year, data_as_of=data.data_as_of, authors=cfg.report.authors,
              partners=cfg.report.partners, version=str(cfg.report.version),
-             extra={rp.t("数据版本", "Data version"): data.warehouse_hash[:12],
-                    rp.t("软件版本", "Software"): f"analysis {__version__}"})
+             software_version=__version__, data_version=data.warehouse_hash[:12], config_hash=config_hash)
     if notice:
         rp.note(rp.pick(notice), kind="warning")
     rp.key("inputs_id", data.run_id)
