@@ -301,10 +301,22 @@ def _power_table(units, groups, cpt, ys, q, *, alpha, method, reps, seed) -> pd.
     noise_y = _noise_sd(ys, ["unit_id", "node"], "score", "year") if len(ys) else np.nan
     noise_q = _noise_sd(q, ["unit_id", "node", "period"], "score", "year") if len(q) else np.nan
     specs = []
-    for (test, freq, n_years), g in units.groupby(["test", "frequency", "n_years"], dropna=True):
-        seasons = int(round(g["n"].max() / max(n_years, 1))) if freq == "quarterly" else 1
-        kind = "seasonal_permutation" if test == "seasonal_mk" else "mk_exact"
-        specs.append(("unit", test, int(n_years), max(seasons, 1), kind, g, noise_q if freq == "quarterly" else noise_y))
+    n_seasons = int(q["period"].nunique()) if len(q) else 1
+    # the rank tests' limits, whichever test is primary (rank_* columns hold the rank test)
+    for (test, n_years), g in units.groupby(["rank_test", "n_years"], dropna=True):
+        seasonal = test == "seasonal_mk"
+        kind = "seasonal_permutation" if seasonal else "mk_exact"
+        specs.append(("unit", test, int(n_years), n_seasons if seasonal else 1, kind, g,
+                      noise_q if seasonal else noise_y))
+    mod = units[units["test"] == "moderated_t"]
+    for n_years, g in mod.groupby("n_years"):
+        rows.append({"scope": "unit", "test": "moderated_t", "n_years": int(n_years), "seasons": 1,
+                     "n_series": len(g), "p_min": 0.0, "testable": True, "n_family": int(g["n_family"].max()),
+                     "p_adj_best": 0.0, "p_adj_alone": 0.0, "testable_alone": True, "mds_sd": np.nan,
+                     "noise_sd": noise_y, "mds": np.nan,
+                     "note": (f"{int(n_years)} 年:调节 t 检验无 p 值下限,功效取决于跨单位借用的方差 / {int(n_years)} years: "
+                              "the moderated t-test has no floor on p; its power rests on the variance borrowed "
+                              "across units")})
     for (test, n_years), g in (groups.groupby(["test", "n_years"]) if len(groups) else []):
         if test == "regional_kendall":
             specs.append(("group", test, int(n_years), 1, "regional_permutation", g, noise_y))
