@@ -32,12 +32,12 @@ LABELS_ZH = {
 #: Mann–Kendall variants measured over-sized on autocorrelated or short series
 #: (benchmarks/size_power.py; table in docs/methods.md, "Size and power")
 OVERSIZED = {
-    "hamed_rao": "Hamed–Rao 在 n ≤ 30 的 AR(1) 序列上实际拒绝率约 21–26%(名义 5%)/ Hamed–Rao rejects "
-                 "21–26% of AR(1) series at n ≤ 30 (nominal 5%)",
-    "yue_wang": "Yue–Wang(全部滞后)即使在白噪声上拒绝率也达 35–47% / Yue–Wang with all lags rejects "
-                "35–47% even of white noise",
-    "tfpw": "TFPW 在 n ≤ 30 的 AR(1) 序列上实际拒绝率约 21–26%(名义 5%)/ TFPW rejects 21–26% of AR(1) "
-            "series at n ≤ 30 (nominal 5%)",
+    "hamed_rao": "Hamed–Rao 在 φ = 0.5 的 AR(1) 序列上实际拒绝率 13–23%,白噪声上 6–9%(名义 5%)/ Hamed–Rao "
+                 "rejects 13–23% of AR(1) φ = 0.5 series and 6–9% of white noise at n = 8–30 (nominal 5%)",
+    "yue_wang": "Yue–Wang 即使在白噪声上拒绝率也达 35–47%(全部滞后)或 10–15%(滞后 1)/ Yue–Wang rejects "
+                "35–47% (all lags) or 10–15% (lag 1) even of white noise",
+    "tfpw": "TFPW 在 φ = 0.5 的 AR(1) 序列上实际拒绝率 13–26%(名义 5%)/ TFPW rejects 13–26% of AR(1) "
+            "φ = 0.5 series at n = 8–30 (nominal 5%)",
 }
 WHY_SEASONAL = "有季度累计值,用季节检验 / quarterly year-to-date values: seasonal test"
 WHY_YEARLY = "仅有年度值,用年度检验 / yearly values only: yearly test"
