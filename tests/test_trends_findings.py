@@ -294,3 +294,35 @@ def test_families_follow_the_config(sample_findings):
         assert row.family == label
         fam = f.units[f.units.family == label]
         assert row.n_family == (fam.reason == "").sum()
+
+
+def test_hochberg_and_hommel_match_r_values_of_statsmodels_test_suite():
+    # R-derived reference numbers from statsmodels' own tests (statsmodels/stats/tests/
+    # test_multi.py): ``test_hommel`` (R stats p.adjust(p, "hommel")) and ``res_multtest1``
+    # (R multtest mt.rawp2adjp, columns rawp and Hochberg), first 12 of the 40 Hommel values.
+    p40 = [0.00116, 0.00924, 0.01075, 0.01437, 0.01784, 0.01918, 0.02751, 0.02871, 0.03054, 0.03246,
+           0.04259, 0.06879, 0.0691, 0.08081, 0.08593, 0.08993, 0.09386, 0.09412, 0.09718, 0.09758,
+           0.09781, 0.09788, 0.13282, 0.20191, 0.21757, 0.24031, 0.26061, 0.26762, 0.29474, 0.32901,
+           0.41386, 0.51479, 0.52461, 0.53389, 0.56276, 0.62967, 0.72178, 0.73403, 0.87182, 0.95384]
+    hommel12 = [0.0464, 0.25872, 0.29025, 0.3495714285714286, 0.41032, 0.44114, 0.57771, 0.60291,
+                0.618954, 0.6492, 0.7402725000000001, 0.86749]
+    assert adjust_pvalues(p40, "hommel")[:12] == pytest.approx(hommel12, rel=1e-12)
+    assert adjust_pvalues(p40, "hommel")[-1] == pytest.approx(0.95384, rel=1e-12)
+    raw = [5.23656777208e-05, 0.00028140506198, 0.0149877310796, 0.0202732688798, 0.177096952723,
+           0.642193923795, 0.680845947633, 0.71626938238, 0.838541367553, 0.967833824309]
+    hochberg = [5.2365677720800005e-04, 2.5326455578199999e-03, 1.1990184863680001e-01,
+                1.4191288215860001e-01, 9.6783382430900000e-01, 9.6783382430900000e-01,
+                9.6783382430900000e-01, 9.6783382430900000e-01, 9.6783382430900000e-01,
+                9.6783382430900000e-01]
+    assert adjust_pvalues(raw, "hochberg") == pytest.approx(hochberg, rel=1e-12)
+
+
+def test_oversized_variant_carries_a_warning_note(sample_findings):
+    _, res = sample_findings
+    f = trend_findings(res.scores[res.scores.level <= 1], None, None,
+                       StatsConfig(mk_variant="hamed_rao", unit_trend_test="mk"), year=2024, mds_reps=100)
+    assert (f.units.test == "mk_hamed_rao").all()
+    assert f.units.note.str.contains("Hamed–Rao rejects 13–23%").all()
+    ok = trend_findings(res.scores[res.scores.level == 0], None, None, StatsConfig(unit_trend_test="mk"),
+                        year=2024, mds_reps=100)
+    assert not ok.units.note.str.contains("rejects").any()
