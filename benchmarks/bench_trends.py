@@ -83,5 +83,20 @@ def main() -> None:
     print("identical numbers (max abs diff ≤ 1e-12):", "yes" if worst <= 1e-12 else "NO")
 
 
+def size_power_table(quick: bool) -> None:
+    """`make bench` also prints the size/power table of the Mann–Kendall variants."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import size_power
+
+    print("\nSize and power of the Mann–Kendall variants (benchmarks/size_power.py):\n")
+    print(size_power.table(reps=500 if quick else 2000))
+
+
 if __name__ == "__main__":
     main()
+    import sys as _sys
+
+    size_power_table("--quick" in _sys.argv)

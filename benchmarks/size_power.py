@@ -47,16 +47,9 @@ def rate(X, opts):
     return np.mean(np.nan_to_num(p, nan=1.0) < 0.05)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="500 series per cell")
-    ap.add_argument("--reps", type=int, default=4000)
-    ap.add_argument("--seed", type=int, default=20241)
-    args = ap.parse_args()
-    reps = 500 if args.quick else args.reps
-    rng = np.random.default_rng(args.seed)
-    t0 = time.perf_counter()
-
+def table(reps: int = 4000, seed: int = 20241) -> str:
+    """The size/power table as Markdown (the text copied into docs/methods.md)."""
+    rng = np.random.default_rng(seed)
     ns = (8, 15, 30)
     size_cells = [(f"size φ={phi}", n, phi, 0.0) for phi in (0.0, 0.3, 0.5) for n in ns]
     power_cells = [(f"power β={beta} φ={phi}", n, phi, beta)
@@ -65,19 +58,30 @@ def main() -> None:
     for label, n, phi, beta in size_cells + power_cells:
         X = ar1(rng, reps, n, phi) + beta * np.arange(n)
         results[(label, n)] = {name: rate(X, opts) for name, opts in VARIANTS}
-
-    cols = [(label, n) for label, n, _, _ in size_cells + power_cells]
-    print(f"Rejection rates at alpha = 0.05 (two-sided), {reps} series per cell, seed {args.seed}.")
-    print("φ: AR(1) coefficient of the noise; β: trend in marginal SD per step; n: series length.\n")
+    lines = [f"Rejection rates at alpha = 0.05 (two-sided), {reps} series per cell, seed {seed}.",
+             "φ: AR(1) coefficient of the noise; β: trend in marginal SD per step; n: series length.", ""]
     for block, cells in (("Size (no trend; nominal 0.05)", size_cells), ("Power", power_cells)):
-        print(f"**{block}**\n")
+        lines.append(f"**{block}**")
+        lines.append("")
         head = [f"{label}, n={n}" for label, n, _, _ in cells]
-        print("| variant | " + " | ".join(head) + " |")
-        print("|---|" + "---:|" * len(head))
+        lines.append("| variant | " + " | ".join(head) + " |")
+        lines.append("|---|" + "---:|" * len(head))
         for name, _ in VARIANTS:
             vals = [results[(label, n)][name] for label, n, _, _ in cells]
-            print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
-        print()
+            lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="500 series per cell")
+    ap.add_argument("--reps", type=int, default=4000)
+    ap.add_argument("--seed", type=int, default=20241)
+    args = ap.parse_args()
+    reps = 500 if args.quick else args.reps
+    t0 = time.perf_counter()
+    print(table(reps, args.seed))
     print(f"({time.perf_counter() - t0:.1f} s)")
 
 

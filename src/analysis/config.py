@@ -14,7 +14,13 @@ and every analysis function: notebooks never read YAML keys with their own defau
   Games–Howell after Welch, Dunn after Kruskal–Wallis, following the headline test),
   ``tukey``, ``games_howell`` or ``dunn``;
 - ``min_group_size`` [3]: groups (regions, types) with fewer units are left out of group tests;
-- ``mk_variant`` [original]: Mann–Kendall variant of the unit trend tests.
+- ``mk_variant`` [original]: Mann–Kendall variant of the unit trend tests;
+- ``unit_trend_test`` [auto]: unit trend test of the trend report: ``auto`` (moderated
+  trend t-test below 10 years, the rank test from then on), ``mk`` (always the rank test:
+  seasonal Mann–Kendall on quarterly values, else ``mk_variant``) or ``moderated``;
+- ``panel_se`` [linearmodels]: small-sample convention of the cluster-robust SE of pooled
+  (region, type) panel trends: ``linearmodels`` (= plm ``HC1``), ``HC0``, ``HC1`` or ``sss``
+  (Stata ``xtreg, fe vce(cluster)``, G − 1 df).
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from .multitest import METHODS as ADJUST_METHODS
 
 FDR_FAMILIES = ("node", "unit", "all")
 POSTHOC_METHODS = ("auto", "tukey", "games_howell", "dunn")
+UNIT_TREND_TESTS = ("auto", "mk", "moderated")
 
 
 def _fail(key: str, zh: str, en: str):
@@ -53,6 +60,8 @@ class StatsConfig:
     posthoc: str = "auto"
     min_group_size: int = 3
     mk_variant: str = "original"
+    unit_trend_test: str = "auto"
+    panel_se: str = "linearmodels"
 
     def __post_init__(self) -> None:
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0 < self.alpha < 1:
@@ -65,7 +74,11 @@ class StatsConfig:
                   f"must be an integer >= 2, got {self.min_group_size!r}")
         from .trends.mk import METHODS as MK_METHODS
 
+        from .trends.regression import PANEL_SE
+
         _choice("statistics.mk_variant", self.mk_variant, MK_METHODS)
+        _choice("statistics.unit_trend_test", self.unit_trend_test, UNIT_TREND_TESTS)
+        _choice("statistics.panel_se", self.panel_se, PANEL_SE)
 
     def posthoc_after(self, headline: str | None) -> str:
         """The pairwise method to report: the configured one, or with ``auto`` the one that

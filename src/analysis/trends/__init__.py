@@ -5,8 +5,14 @@ Every function takes a long DataFrame and column names, and returns one tidy row
 series; the work is vectorised over series (numpy on a series × time array), so a report
 with 100,000 unit × node series costs about a second.
 
-Entry point for reports
------------------------
+Entry point for the trend report
+--------------------------------
+``trend_findings(yearly_scores, quarterly_scores, framework, stats, *, year) -> TrendFindings``
+(:mod:`.findings`): unit rows, region/type rows (panel slope and regional Kendall test),
+change points, power note and headlines in one call.
+
+Entry point for other tables
+----------------------------
 ``classify_trends(data, *, series=("unit_id", "node"), time="year", value="score",
 direction="positive", direction_on="node", variant=DEFAULT_VARIANT, family=None,
 alpha=0.05, adjust="fdr_bh", season=None, **mk_options)``
@@ -54,13 +60,20 @@ Building blocks
 Methods, formulas and references: ``docs/methods.md``.
 """
 from .changepoint import pettitt, pettitt_array
+from .findings import TrendFindings, trend_findings
+from .moderated import moderated_trend, moderated_trend_array
+from .power import attainable, min_detectable_slope, smallest_p
+from .seasonal import block_covariance, regional_kendall, seasonal_mann_kendall, seasonal_mk_array
 from .classify import (DEFAULT_VARIANT, LABELS_ZH, adjust_pvalues, classify_group_trends,
                        classify_trends)
 from .mk import METHODS, mann_kendall, mann_kendall_array
-from .regression import (mixed_trend, ols_trend, ols_trend_array, panel_trend,
-                         region_trend_difference)
+from .regression import (PANEL_SE, mixed_trend, newey_west_lag, ols_trend, ols_trend_array,
+                         panel_trend, region_trend_difference)
 
 __all__ = [
+    "PANEL_SE", "TrendFindings", "attainable", "block_covariance", "min_detectable_slope",
+    "moderated_trend", "moderated_trend_array", "newey_west_lag", "regional_kendall",
+    "seasonal_mann_kendall", "seasonal_mk_array", "smallest_p", "trend_findings",
     "DEFAULT_VARIANT", "LABELS_ZH", "METHODS", "adjust_pvalues", "classify_group_trends",
     "classify_trends",
     "mann_kendall", "mann_kendall_array", "mixed_trend", "ols_trend", "ols_trend_array",

@@ -138,11 +138,12 @@ def classify_trends(data: pd.DataFrame, *, series=("unit_id", "node"), time="yea
 
 def classify_group_trends(data: pd.DataFrame, *, unit="unit_id", series=("region", "node"),
                           time="year", value="score", direction="positive", direction_on="node",
-                          family=None, alpha=0.05, adjust="fdr_bh", target=None) -> pd.DataFrame:
+                          family=None, alpha=0.05, adjust="fdr_bh", target=None,
+                          se="linearmodels") -> pd.DataFrame:
     """Trend of every group of units (e.g. region × node), classified like :func:`classify_trends`.
 
     Each group's trend is the fixed-effects slope of its units with cluster-robust SE by unit
-    (:func:`panel_trend`, t test with G − 1 df), so a region's verdict uses all its units'
+    (:func:`panel_trend`; ``se`` names the small-sample convention, see there), so a region's verdict uses all its units'
     years without averaging them first. Output columns as :func:`classify_trends` with
     ``statistic`` = t, ``slope`` = β̂ (per time unit) and its 1 − alpha interval,
     ``n_units``, ``n_obs``, and ``variant = "fe_cluster"``.
@@ -153,7 +154,7 @@ def classify_group_trends(data: pd.DataFrame, *, unit="unit_id", series=("region
     fam_cols = as_list(family)
     d, per_series, fams = _prepare(data, series, fam_cols, time, value, direction, direction_on,
                                    target, extra=(unit,))
-    res = panel_trend(d, unit=unit, time=time, value=value, by=series, alpha=alpha)
+    res = panel_trend(d, unit=unit, time=time, value=value, by=series, alpha=alpha, se=se)
     c = _classify(res, series, fam_cols, per_series, fams, sign=res["slope"].to_numpy(dtype=float),
                   alpha=alpha, adjust=adjust)
     out = res[series].copy()

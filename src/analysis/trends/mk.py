@@ -20,7 +20,8 @@ REASON_SHORT = "有效观测少于 {k} 个 / fewer than {k} observations"
 REASON_CONSTANT = "序列为常数 / constant series"
 REASON_MISSING = "缺失比例超过 {share:.0%} / more than {share:.0%} of the years missing"
 REASON_PW_SHORT = "预白化后有效观测少于 3 个 / fewer than 3 values after pre-whitening"
-NOTE_VAR_GUARD = "方差校正因子非正,已改用未校正方差 / non-positive variance correction; uncorrected variance used"
+REASON_VAR_NONPOSITIVE = ("方差校正因子 n/n* 非正,校正方差无定义 / variance correction n/n* is not positive: "
+                          "the corrected variance is undefined")
 NOTE_SEN_CI = "样本太短,Sen 区间超出斜率范围 / series too short for a Sen interval at this level"
 
 
@@ -53,6 +54,26 @@ def _reasons(n, constant, missing_share, *, min_n, max_missing):
     reason[constant & (n >= 2)] = REASON_CONSTANT
     reason[n < min_n] = REASON_SHORT.format(k=min_n)
     return reason
+
+
+def _span(valid: np.ndarray) -> np.ndarray:
+    """Grid steps from a series' first to its last present value (inclusive), 0 if empty.
+
+    The missing share of a series is counted over its own span, so a series' result never
+    depends on the other series of the same call (whose grid may be longer).
+    """
+    T = valid.shape[1]
+    any_ = valid.any(axis=1)
+    first = np.where(any_, valid.argmax(axis=1), 0)
+    last = np.where(any_, T - 1 - valid[:, ::-1].argmax(axis=1), -1)
+    return np.where(any_, last - first + 1, 0)
+
+
+def _own_index(valid: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Time of each column in grid steps from the series' first present value, starting at 1."""
+    step = np.diff(t).min() if len(t) > 1 else 1.0
+    first = np.where(valid.any(axis=1), valid.argmax(axis=1), 0)
+    return (t[None, :] - t[first][:, None]) / step + 1.0
 
 
 def _variance_correction(Xd, n, kind, lag, alpha):
@@ -118,7 +139,8 @@ def mann_kendall_array(X, t=None, *, method="original", alpha=0.05, alternative=
     tie_var, tied_pairs = K.tie_terms(c)
     var_orig = K.mk_variance(n, tie_var)
     constant = (c.max(axis=1) == n) & (n > 0)
-    reason = _reasons(n, constant, 1 - n / max(T, 1), min_n=min_n, max_missing=max_missing)
+    span = _span(valid)
+    reason = _reasons(n, constant, 1 - n / np.maximum(span, 1), min_n=min_n, max_missing=max_missing)
     note = np.full(G, "", dtype=object)
 
     # Sen's slope of the original series: needed for detrending and reported for every method
@@ -150,11 +172,13 @@ def mann_kendall_array(X, t=None, *, method="original", alpha=0.05, alternative=
         s = K.mk_score(Xt)
     var0 = K.mk_variance(n_t, tie_var_t)
     if method in ("hamed_rao", "yue_wang"):
-        Xd = X - slope[:, None] * t[None, :]
+        # detrend on the series' own step index 1, 2, … (R modifiedmk: t = 1:n), never on
+        # calendar years: β·2000 swamps the last digits and breaks the exact ties of the
+        # detrended values that Sen's median pair creates, which changes their ranks
+        Xd = X - slope[:, None] * _own_index(valid, t)
         factor = _variance_correction(Xd, n, method, lag, alpha)
         bad = ~(factor > 0)
-        factor = np.where(bad, 1.0, factor)
-        note[bad & (reason == "")] = NOTE_VAR_GUARD
+        reason[bad & (reason == "")] = REASON_VAR_NONPOSITIVE
     var_s = var0 * factor
 
     z = K.z_score(s, var_s, continuity)
@@ -281,7 +305,8 @@ def mann_kendall(data: pd.DataFrame, *, time="year", value="value", by=None, met
     Hamed & Rao (1998): Var*(S) = Var(S)·[1 + 2/(n(n−1)(n−2)) Σ_k (n−k)(n−k−1)(n−k−2) ρ_k^R],
     ρ^R the autocorrelation of the ranks of the Sen-detrended series, kept only where
     |ρ| > z_{1−α/2}/√n. Yue & Wang (2004): Var*(S) = Var(S)·[1 + 2 Σ_k (1 − k/n) ρ_k].
-    A non-positive factor is replaced by 1 (``note`` says so). Pre-whitening (von Storch
+    A non-positive factor leaves the variance undefined: the series is *not testable*
+    (NaN p, ``reason`` says so), as R ``modifiedmk`` returns NaN. Pre-whitening (von Storch
     1995): MK on x_t − r_1 x_{t−1}; TFPW (Yue et al. 2002): detrend with Sen's slope β,
     pre-whiten, add β·t back. Sen (1968): median of (x_j − x_i)/(t_j − t_i); interval from
     the ranks round((N ∓ C)/2) (+1 for the upper), C = z_{1−α/2}√Var(S) (Gilbert 1987).
