@@ -19,77 +19,82 @@ warehouse: str = ""  # 数据仓库,空为 data/warehouse.duckdb / warehouse fil
 notice: str = ""  # 运行提示(如覆盖率低)/ run notice, e.g. low coverage
 
 # %%
-from analysis import plots
-from analysis.framework import labels
+from analysis import plots, summaries
 from analysis.notebook import open_report
-from analysis.trends import classify_trends, panel_trend, pettitt, region_trend_difference
+from analysis.trends import trend_findings
 
 rp, data, cfg = open_report("03_trend_significance", year=year, config=config, inputs=inputs, warehouse=warehouse,
                             title=("趋势显著性", "Trend significance"), notice=notice)
 t, lang, st = rp.t, cfg.lang, cfg.statistics
-alpha, adjust = st.alpha, st.fdr_method
 ix = data.index
-label = labels(data.framework, lang)
-scores = ix.scores[(ix.scores.year <= year) & (ix.scores.level <= 1)]
-first = int(scores.year.min())
+tf = trend_findings(ix.scores, ix.quarterly, data.framework, st, year=year)
+units, groups = tf.units, tf.groups
+root = ix.scores.loc[ix.scores.level == 0, "node"].iloc[0]
+found = units[units.classification.isin(["improving", "deteriorating"])]
 
 # %% [markdown] tags=["lang-zh"]
-# 本报告对每个单位与片区的综合指数及各维度得分做趋势检验(Mann–Kendall 检验与 Sen 斜率),并控制错误发现率,
-# 将每条序列归为改善、恶化、无显著趋势或无法检验;再检验突变点(Pettitt 检验)与面板共同趋势。
+# 本报告检验每个单位、每个片区与每类单位的综合指数及各级指标得分是否有显著趋势,并在多重检验下控制错误发现率。
+# 检验方法随数据而定:有季度数据的序列用季度(年内累计)数值,年数少于 10 的单位序列用借用同一指标全部单位方差的调节 t 检验,
+# 更长的序列用 Mann–Kendall 检验;片区与类型用面板固定效应斜率与区域 Kendall 检验,使整体改善的片区在单个单位序列很短时也能被发现。
+# 在当前长度下不可能达到显著的检验标为“此长度下无法检验”,与“无显著趋势”区分开。
 
 # %% [markdown] tags=["lang-en"]
-# This report tests the trend of the composite index and every dimension score of every unit and
-# region (Mann–Kendall test with Sen's slope) under false-discovery-rate control, classifies each
-# series as improving, deteriorating, no significant trend or not testable, then tests for change
-# points (Pettitt) and common panel trends.
+# This report tests whether the composite index and every indicator score of every unit, region and unit
+# type has a significant trend, with the false discovery rate controlled. The test follows the data: series
+# with quarterly data use their quarterly (year-to-date) values, unit series shorter than 10 years use the
+# moderated t-test that borrows the variance of all units of the same indicator, longer series the
+# Mann–Kendall test; regions and types are tested with the panel fixed-effects slope and the regional
+# Kendall test, so a region improving as a whole is found even where single series are short. A test that
+# cannot reach significance at its length is "not testable at this length", never "no trend".
 
 # %%
-rp.heading(t("1 单位趋势分类", "1 Unit trends"))
-unit_trends = rp.bilingual(classify_trends(scores, series=("unit_id", "node"), value="score", family="node",
-                                           alpha=alpha, adjust=adjust))
-unit_trends["node_name"] = unit_trends.node.map(label)
-summary = unit_trends.groupby(["node", "node_name", "classification"]).size().unstack(fill_value=0).reset_index()
-rp.table(summary, t(f"{first}–{year} 年各节点的趋势分类(单位数;FDR 按节点分族控制)",
-                    f"Trend classes by node, {first}–{year} (number of units; FDR controlled per node)"), name="trend_summary")
-root_code = ix.scores.loc[ix.scores.level == 0, "node"].iloc[0]
-root_trends = unit_trends[unit_trends.node == root_code]
-rp.key("improving_units", root_trends.loc[root_trends.classification == "improving", "unit_id"].tolist())
-rp.key("deteriorating_units", root_trends.loc[root_trends.classification == "deteriorating", "unit_id"].tolist())
-rp.table(unit_trends[unit_trends.classification.isin(["improving", "deteriorating"])]
-         [["unit_id", "node", "node_name", "n", "slope", "ci_low", "ci_high", "p", "p_adj", "classification"]],
-         t("有显著趋势的单位 × 节点(Sen 斜率,每年分)", "Unit × node series with a significant trend (Sen's slope, points per year)"),
+rp.heading(t("1 主要发现", "1 Findings"))
+rp.items(tf.headlines, empty=t("没有显著的趋势。", "No significant trend."))
+rp.key("deteriorating_units", found[(found.node == root) & (found.classification == "deteriorating")].unit_id.tolist())
+rp.key("improving_units", found[(found.node == root) & (found.classification == "improving")].unit_id.tolist())
+rp.key("improving_regions", groups[(groups.node == root) & (groups.group_by == "region")
+                                   & (groups.classification == "improving")].group.unique().tolist())
+
+# %%
+rp.heading(t("2 单位趋势", "2 Unit trends"))
+rp.table(summaries.trend_class_counts(tf, lang, data.framework),
+         t(f"各指标的单位趋势分类(单位数;错误发现率按 {st.fdr_family} 分族以 {st.fdr_method} 控制)",
+           f"Unit trend classes by indicator (number of units; FDR controlled by {st.fdr_method}, families per {st.fdr_family})"),
+         name="trend_summary")
+rp.table(found, t("有显著趋势的单位 × 指标(检验方法与理由、校正族及其检验数见各列)",
+                  "Unit × indicator series with a significant trend (test and why, family and its size in the columns)"),
          name="significant_trends")
-rp.table(unit_trends, t("全部单位 × 节点的趋势检验结果", "Trend tests of every unit × node series"), name="unit_trends",
-         max_rows=100)
+rp.table(units, t("全部单位 × 指标的趋势检验", "Trend tests of every unit × indicator series"), name="unit_trends")
 
 # %%
-rp.heading(t("2 片区趋势", "2 Regional trends"))
-root_scores = ix.scores[(ix.scores.level == 0) & (ix.scores.year <= year)]
-region_mean = root_scores.groupby(["region", "year"], as_index=False).score.mean()
-region_trends = rp.bilingual(classify_trends(region_mean.assign(node=root_code), series=("region",), value="score",
-                                             alpha=alpha, adjust=adjust))
-rp.table(region_trends, t("各片区平均综合指数的趋势(Mann–Kendall,FDR 校正)",
-                          "Trend of each region's mean index (Mann–Kendall, FDR-adjusted)"), name="region_trends")
-rp.table(rp.bilingual(panel_trend(root_scores, by="region", alpha=alpha)),
-         t("各片区的面板趋势(单位固定效应,按单位聚类的稳健标准误)",
-           "Panel trend by region (unit fixed effects, cluster-robust SE by unit)"), name="panel_trends")
-rp.table(rp.bilingual(region_trend_difference(root_scores)),
-         t("片区趋势是否不同(片区 × 年度交互项的联合 Wald 检验)", "Do regional trends differ? (joint Wald test of region × year)"),
-         name="region_trend_difference")
-fig = plots.trend_plot(region_mean, group="region", lang=lang, ylabel=t("平均综合指数", "Mean index"))
-rp.figure(fig, t("各片区平均综合指数的历年变化", "Mean composite index by region over the years"))
+rp.heading(t("3 片区与单位类型的整体趋势", "3 Trends of regions and unit types as a whole"))
+rp.table(groups[groups.node == root], t("综合指数的片区与类型整体趋势(面板固定效应斜率与区域 Kendall 检验)",
+                                        "Index trend of each region and type as a whole (panel fixed-effects slope and regional Kendall test)"),
+         name="group_trends_index")
+rp.table(groups, t("全部指标的片区与类型整体趋势", "Trends of regions and types on every indicator"), name="group_trends")
+region_mean = ix.scores[(ix.scores.level == 0) & (ix.scores.year <= year)].groupby(["region", "year"], as_index=False).score.mean()
+rp.figure(plots.trend_plot(region_mean, group="region", lang=lang, ylabel=t("平均综合指数", "Mean index")),
+          t("各片区平均综合指数的历年变化", "Mean composite index by region over the years"))
 
 # %%
-rp.heading(t("3 突变点", "3 Change points"))
-cps = rp.bilingual(pettitt(root_scores, value="score", by="unit_id", alpha=alpha))
-rp.table(cps.sort_values("p") if "p" in cps else cps, t("综合指数的突变点检验(Pettitt)", "Change points of the index (Pettitt test)"),
-         name="change_points")
+rp.heading(t("4 突变点", "4 Change points"))
+rp.table(tf.change_points[tf.change_points.node == root],
+         t("综合指数的突变点检验(Pettitt;仅在此长度下可能显著时检验)",
+           "Change points of the index (Pettitt; tested only where it can reject at this length)"), name="change_points")
 
 # %%
-rp.note(t(f"Mann–Kendall 检验(变体见表中 variant 列)与 Sen 斜率;错误发现率按 {adjust} 在每个节点内控制,α = {alpha}。"
-          "负向指标下降视为改善。少于检验所需年数的序列标为“无法检验”并说明原因。Pettitt(1979)突变点检验;"
-          "面板趋势为单位固定效应回归,按单位聚类的稳健标准误。",
-          f"Mann–Kendall test (the variant column names the variant) with Sen's slope; the false discovery rate is "
-          f"controlled by {adjust} within each node, α = {alpha}. A falling negative indicator is an improvement. Series "
-          "too short to test are 'not testable' with the reason. Pettitt (1979) change-point test; panel trends are unit "
-          "fixed-effects regressions with cluster-robust SE by unit."), kind="methods")
+rp.heading(t("5 检验的功效", "5 Power of the tests"))
+rp.table(tf.power, t(f"各检验在各序列长度下的最小可得 p 值、能否在 α = {st.alpha} 下拒绝(单独与在校正族中),以及最小可检出斜率(功效 0.8,模拟)",
+                     f"Smallest attainable p per test and length, whether it can reject at α = {st.alpha} (alone and in its family), "
+                     "and the minimum detectable slope (power 0.8, simulated)"), name="power")
+
+# %%
+rp.note(t(f"α = {st.alpha};多重检验校正 {st.fdr_method},校正族按 {st.fdr_family}(每行写明其族与族内检验数);"
+          "此长度下无法检验的检验不计入校正族(Tarone 1990)。调节 t 检验:Smyth(2004);季节与区域 Kendall 检验:"
+          "Hirsch & Slack(1984)、Helsel & Frans(2006),年数不超过 8 时按整年置换求精确 p 值;面板斜率:单位固定效应,"
+          "按单位聚类的稳健标准误。最小可检出斜率与各检验的检验水平见 docs/methods.md。",
+          f"α = {st.alpha}; adjustment {st.fdr_method}, families per {st.fdr_family} (each row names its family and its size); "
+          "tests that cannot reach α at their length are left out of their family (Tarone 1990). Moderated t-test: "
+          "Smyth (2004); seasonal and regional Kendall tests: Hirsch & Slack (1984), Helsel & Frans (2006), exact p from "
+          "whole-year permutations up to 8 years; panel slope: unit fixed effects, cluster-robust SE by unit. The minimum "
+          "detectable slopes and the size of every test are in docs/methods.md."), kind="methods")

@@ -327,6 +327,16 @@ class Report:
         """A paragraph of narrative (plain text, escaped)."""
         self._emit(f"<p>{html.escape(text)}</p>")
 
+    def items(self, texts: Iterable[str], empty: str = "") -> None:
+        """A bulleted list (e.g. the findings of a report), each item in the report language
+        (bilingual ``中文 / English`` items are reduced); ``empty`` is said when there is none."""
+        texts = [self.pick(x) for x in texts]
+        if not texts:
+            if empty:
+                self.text(empty)
+            return
+        self._emit('<ul class="an-items">' + "".join(f"<li>{html.escape(x)}</li>" for x in texts) + "</ul>")
+
     def note(self, text: str, kind: str = "methods", title: str | None = None) -> None:
         """A boxed note: ``methods`` (方法说明), ``coverage`` (数据覆盖说明) or ``warning`` (提示)."""
         default = {"methods": self.t("方法说明", "Methods note"), "coverage": self.t("数据覆盖说明", "Data coverage"),

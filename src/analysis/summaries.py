@@ -151,3 +151,15 @@ def compare_years(data, year_from: int, year: int, lang: str = "zh") -> tuple[pd
     dims = dims.merge(contrib, left_on="node", right_index=True, how="left")
     dims.insert(1, "name", dims.node.map(lambda c: names.get(c, c)))
     return units, dims
+
+
+def trend_class_counts(findings, lang: str = "zh", framework: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Number of unit series per node and trend class (improving, deteriorating, no significant
+    trend, not testable at this length, not testable), from :func:`analysis.trends.trend_findings`."""
+    units = findings.units
+    order = ["improving", "deteriorating", "no significant trend", "not testable at this length", "not testable"]
+    out = units.groupby(["node", "classification"]).size().unstack(fill_value=0)
+    out = out.reindex(columns=[c for c in order if c in out.columns], fill_value=0).reset_index().rename_axis(columns=None)
+    if framework is not None:
+        out.insert(1, "node_name", out.node.map(labels(framework, lang)))
+    return out

@@ -358,20 +358,35 @@ def _node_name(framework, node) -> str:
     return str(node)
 
 
+#: test names as a reader meets them in a sentence
+TEST_NAMES = {"moderated_t": ("调节 t 检验", "moderated t-test"), "panel_fe": ("面板固定效应斜率", "panel fixed-effects slope"),
+              "regional_kendall": ("区域 Kendall 检验", "regional Kendall test"),
+              "seasonal_mk": ("季节 Mann–Kendall 检验", "seasonal Mann–Kendall test")}
+GROUP_NAMES = {"region": ("片区", "region"), "type": ("类型", "type")}
+
+
+def _test_name(test: str, lang: int) -> str:
+    return TEST_NAMES.get(test, ("Mann–Kendall 检验", "Mann–Kendall test") if str(test).startswith("mk") else (test, test))[lang]
+
+
 def _headlines(units, groups, cpt, framework, *, alpha) -> list[str]:
+    from ..glossary import value_label
+
     out = []
     sig = units[units["classification"].isin(["improving", "deteriorating"])].sort_values(["level", "p_adj"])
     for r in sig.head(10).itertuples(index=False):
         zh = "显著改善" if r.classification == "improving" else "显著恶化"
-        out.append(f"单位 {r.unit_id} 的{_node_name(framework, r.node)}{zh}({r.test},校正后 p = {r.p_adj:.3g})"
-                   f" / unit {r.unit_id} {r.classification} on {r.node} ({r.test}, adjusted p = {r.p_adj:.3g})")
+        out.append(f"单位 {r.unit_id} 的{_node_name(framework, r.node)}{zh}({_test_name(r.test, 0)},校正后 p = {r.p_adj:.2g})"
+                   f" / unit {r.unit_id} {r.classification} on {r.node} ({_test_name(r.test, 1)}, adjusted p = {r.p_adj:.2g})")
     if len(groups):
         gs = groups[groups["classification"].isin(["improving", "deteriorating"])].sort_values("p_adj")
         for r in gs.head(10).itertuples(index=False):
             zh = "显著改善" if r.classification == "improving" else "显著恶化"
-            out.append(f"{r.group_by} {r.group} 整体在{_node_name(framework, r.node)}上{zh}({r.test},校正后 p = "
-                       f"{r.p_adj:.3g}) / {r.group_by} {r.group} {r.classification} as a whole on {r.node} "
-                       f"({r.test}, adjusted p = {r.p_adj:.3g})")
+            kind = GROUP_NAMES.get(r.group_by, (r.group_by, r.group_by))
+            out.append(f"{kind[0]} {value_label(r.group, 'zh', column=r.group_by)} 整体在{_node_name(framework, r.node)}上"
+                       f"{zh}({_test_name(r.test, 0)},校正后 p = {r.p_adj:.2g}) / {kind[1]} "
+                       f"{value_label(r.group, 'en', column=r.group_by)} {r.classification} as a whole on {r.node} "
+                       f"({_test_name(r.test, 1)}, adjusted p = {r.p_adj:.2g})")
     short = int((units["classification"] == "not testable at this length").sum())
     if short:
         out.append(f"{short} 个单位×指标序列在此长度下无法检验(不是“无趋势”)/ {short} unit × node series cannot "
