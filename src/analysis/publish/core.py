@@ -1,4 +1,4 @@
-"""Publication safety (发布安全), used by every report.
+"""Publication safety (发布安全): keys, pseudonyms, primary suppression, safe exports.
 
 A published report must not let a reader identify a unit or a person from it, and its
 downloads must not attack the reader's spreadsheet. This module provides:
@@ -14,28 +14,25 @@ downloads must not attack the reader's spreadsheet. This module provides:
 - :func:`neutralise_formulas`: text cells (and column names) starting with ``= + - @``, tab or
   CR get a leading ``'`` (OWASP "CSV Injection"), for every exported CSV/XLSX.
 - :func:`escape_html`, :func:`html_table`: every name and text from the data is HTML-escaped.
-- :func:`scan_artifacts`: reads HTML, XLSX, CSV, JSON/ipynb, Parquet and zip files (recursively
-  into zips) and reports every occurrence of forbidden strings (real unit names, problem
-  descriptions): the test that a publication is clean.
+
+The disclosure-control steps that go beyond one table (the publication boundary, k-anonymity,
+secondary suppression, the scanner) live in the sibling modules of this package.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import html
-import io
-import json
 import os
+import re
 import secrets
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_KEY_PATH = ROOT / "secrets" / "pseudonym.key"
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
 PREFIX = {"zh": "单位", "en": "Unit"}
@@ -46,6 +43,8 @@ NAME_COLUMNS = ("name_zh", "name_en", "unit_name", "name", "label")
 #: Columns that could hold person names; always dropped in publish mode.
 PERSON_COLUMNS = ("person", "person_name", "responsible", "responsible_person", "contact", "author_of_item",
                   "姓名", "责任人", "联系人")
+#: A unit pseudonym as :func:`pseudonym` writes it (either language).
+PSEUDONYM_RE = re.compile(r"^(单位|Unit)-([0-9A-F]{6,64})$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _KEY_BYTES = 32
 
@@ -94,7 +93,14 @@ def pseudonym(unit_id: str, key: bytes, length: int = 6, lang: str = "zh") -> st
     Six hex digits (16.7 million values) make a collision among 100 units about 3 in 10,000;
     :func:`pseudonymise` checks and lengthens the codes if one occurs.
     Reference: RFC 2104 (HMAC); Python ``hmac``/``hashlib``.
+
+    A value that already is a unit pseudonym is returned as it is (with the prefix of
+    ``lang``): after the publication boundary (:func:`analysis.publish.publish_inputs`) a
+    table holds pseudonyms, and showing it must not pseudonymise them a second time.
     """
+    m = PSEUDONYM_RE.match(str(unit_id))
+    if m:
+        return f"{PREFIX[lang]}-{m.group(2)}"
     digest = hmac.new(key, str(unit_id).encode("utf-8"), hashlib.sha256).hexdigest().upper()
     return f"{PREFIX[lang]}-{digest[:length]}"
 
@@ -279,90 +285,3 @@ def html_table(df: pd.DataFrame, **kwargs) -> str:
     """A plain HTML table with every header and cell escaped."""
     kwargs.setdefault("index", False)
     return df.to_html(escape=True, **kwargs)
-
-
-# --------------------------------------------------------------------------- the scanner
-_TEXT_SUFFIXES = {".html", ".htm", ".csv", ".txt", ".md", ".json", ".ipynb", ".yaml", ".yml", ".svg", ".xml", ".tsv"}
-
-
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
-
-
-def _json_strings(obj) -> Iterable[str]:
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield str(k)
-            yield from _json_strings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _json_strings(v)
-
-
-def _texts_of(name: str, data: bytes, depth: int) -> Iterable[tuple[str, str]]:
-    """(member, text) pairs to search in one file's bytes; recurses into zips."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx" or suffix == ".xlsm":
-        from openpyxl import load_workbook
-
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        for ws in wb.worksheets:
-            cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
-            yield f"{name}!{ws.title}", ws.title + "\n" + "\n".join(cells)
-        return
-    if suffix == ".zip" or (suffix not in _TEXT_SUFFIXES and zipfile.is_zipfile(io.BytesIO(data))):
-        if depth > 5:
-            yield name, "<zip nested too deep>"
-            return
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                if not info.is_dir():
-                    yield from _texts_of(f"{name}/{info.filename}", zf.read(info), depth + 1)
-        return
-    if suffix == ".parquet":
-        import duckdb
-
-        with tempfile.NamedTemporaryFile(suffix=".parquet") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            df = duckdb.sql(f"SELECT * FROM read_parquet('{tmp.name}')").df()
-        yield name, " ".join(map(str, df.columns)) + "\n" + df.astype(str).to_csv(index=False)
-        return
-    text = _decode(data)
-    parts = [text, html.unescape(text)]
-    if suffix in (".json", ".ipynb"):
-        try:
-            parts.append("\n".join(_json_strings(json.loads(text))))
-        except ValueError:
-            pass
-    yield name, "\n".join(parts)
-
-
-def scan_artifacts(paths: Iterable[str | Path], forbidden_strings: Iterable[str]) -> pd.DataFrame:
-    """Every occurrence of a forbidden string in published files.
-
-    ``paths`` are files or folders (searched recursively). HTML is searched both raw and
-    unescaped; JSON and notebooks also as decoded strings (papermill writes ``\\uXXXX``
-    escapes); XLSX cell by cell (openpyxl); Parquet through DuckDB; zip files member by
-    member, recursively. Returns ``path, member, forbidden, position`` (one row per file,
-    member and forbidden string; empty when clean).
-    """
-    forbidden = sorted({s for s in forbidden_strings if isinstance(s, str) and s.strip()})
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files += sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
-    rows = []
-    for f in files:
-        for member, text in _texts_of(f.name, f.read_bytes(), 0):
-            for s in forbidden:
-                pos = text.find(s)
-                if pos >= 0:
-                    rows.append({"path": str(f), "member": member, "forbidden": s, "position": pos})
-    return pd.DataFrame(rows, columns=["path", "member", "forbidden", "position"])
