@@ -27,3 +27,6 @@ __all__ = [
     "suppression_note", "find_token", "forbidden_strings", "png_text", "scan_artifacts", "OTHER_REGION",
     "PROBLEM_PREFIX", "REDACTED", "DisclosureLog", "IdentifierRewriter", "problem_pseudonym_map", "publish_inputs",
 ]
+from .kanon import QUASI_IDENTIFIERS, SIZE_COLUMNS, k_anonymise, smallest_group
+
+__all__ += ["QUASI_IDENTIFIERS", "SIZE_COLUMNS", "k_anonymise", "smallest_group"]

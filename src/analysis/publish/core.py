@@ -220,40 +220,59 @@ def suppress_small(df: pd.DataFrame, count_cols: Iterable[str] | None = None, k:
 def safe_table(df: pd.DataFrame, publish: bool = True, key: bytes | str | Path | None = None, k: int = 5,
                count_cols: Iterable[str] | None = None, also: Iterable[str] = (), internal: bool = False,
                unit_columns: Iterable[str] = ("unit_id", "successor_id"), lang: str = "zh",
-               free_text: Iterable[str] = FREE_TEXT_COLUMNS, suppress: bool = True) -> pd.DataFrame:
+               free_text: Iterable[str] = FREE_TEXT_COLUMNS, suppress: bool = True,
+               quasi_identifiers: Iterable[str] | None = None) -> pd.DataFrame:
     """A table made safe to show or export.
 
-    With ``publish=True``: unit codes are replaced by keyed pseudonyms, unit-name columns,
-    person columns and free-text columns are dropped, and small counts are suppressed
-    (:func:`suppress_small`; ``suppress=False`` for tables with no counts of problems/people).
-    With ``publish=False`` only the free-text columns are dropped, unless ``internal=True``.
-    Person columns are dropped in every mode. The suppressed cells are listed in
-    ``result.attrs["suppressed"]`` (a list of dicts), so a report can say which cells.
+    With ``publish=True``: unit codes are replaced by keyed pseudonyms (values that already
+    are pseudonyms stay as they are), unit-name columns, person columns and free-text columns
+    are dropped, and small counts are suppressed (:func:`suppress_small`; ``suppress=False``
+    for tables with no counts of problems/people). A table with a unit column is also made
+    k-anonymous over its quasi-identifiers (:func:`analysis.publish.k_anonymise`; default
+    ``region, type, size_band``), and exact unit sizes (``staff``, ``party_members``,
+    ``residents``) are dropped from it. With ``publish=False`` only the free-text columns are
+    dropped, unless ``internal=True``. Person columns are dropped in every mode.
+
+    ``result.attrs``: ``suppressed`` (a list of dicts ``row, column, rule``), ``k``,
+    ``publish`` and ``k_anonymity`` (the sentence saying what k-anonymity changed, or ``""``),
+    so a report can say what was done.
     """
+    from .kanon import QUASI_IDENTIFIERS, SIZE_COLUMNS, k_anonymise
+
     out = df.drop(columns=[c for c in PERSON_COLUMNS if c in df.columns])
     if not internal:
         out = out.drop(columns=[c for c in free_text if c in out.columns])
     cells = pd.DataFrame(columns=["row", "column", "rule"])
+    note = ""
     if publish:
         out = pseudonymise(out, key, unit_columns, lang=lang)
+        unit_col = next((c for c in unit_columns if c in out.columns), None)
+        if unit_col is not None:
+            out = out.drop(columns=[c for c in SIZE_COLUMNS if c in out.columns])
+            qis = QUASI_IDENTIFIERS if quasi_identifiers is None else tuple(quasi_identifiers)
+            out, note = k_anonymise(out, qis, k, unit_col=unit_col, lang=lang)
         if suppress:
             out, cells = suppress_small(out.reset_index(drop=True), count_cols, k, also)
-    out.attrs = {"suppressed": cells.to_dict(orient="records"), "k": k, "publish": publish}
+    out.attrs = {"suppressed": cells.to_dict(orient="records"), "k": k, "publish": publish, "k_anonymity": note}
     return out
 
 
 def suppression_note(table: pd.DataFrame, lang: str = "zh") -> str:
-    """One sentence saying which cells of a :func:`safe_table` result were suppressed."""
+    """One sentence saying which cells of a :func:`safe_table` result were suppressed, and what
+    k-anonymity changed (empty when nothing was done)."""
     cells = table.attrs.get("suppressed", [])
     k = table.attrs.get("k", 5)
+    kanon = table.attrs.get("k_anonymity", "")
     if not cells:
-        return ""
+        return kanon
     where = sorted({c["column"] for c in cells})
     if lang == "zh":
-        return (f"小于 {k} 的计数已抑制(显示为“<{k}”),共 {len(cells)} 个单元格,涉及列:{'、'.join(where)};"
+        text = (f"小于 {k} 的计数已抑制(显示为“<{k}”),共 {len(cells)} 个单元格,涉及列:{'、'.join(where)};"
                 "未做二次抑制。")
-    return (f"Counts below {k} are suppressed (shown as '<{k}'): {len(cells)} cells in columns "
-            f"{', '.join(where)}; no secondary suppression.")
+    else:
+        text = (f"Counts below {k} are suppressed (shown as '<{k}'): {len(cells)} cells in columns "
+                f"{', '.join(where)}; no secondary suppression.")
+    return " ".join(t for t in (text, kanon) if t)
 
 
 # --------------------------------------------------------------------------- exports
