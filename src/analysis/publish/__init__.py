@@ -30,3 +30,6 @@ __all__ = [
 from .kanon import QUASI_IDENTIFIERS, SIZE_COLUMNS, k_anonymise, smallest_group
 
 __all__ += ["QUASI_IDENTIFIERS", "SIZE_COLUMNS", "k_anonymise", "smallest_group"]
+from .cells import MARKER, SuppressedTable, feasible_intervals, mark_suppressed_bars, suppress_cells
+
+__all__ += ["MARKER", "SuppressedTable", "feasible_intervals", "mark_suppressed_bars", "suppress_cells"]
