@@ -126,16 +126,19 @@ class IdentifierRewriter:
 
     ``units_zh``/``units_en``: unit code → pseudonym in each language; ``names``: unit name →
     pseudonym; ``problems_zh``/``problems_en``: problem id → pseudonym; ``regions``: real
-    region code → published label; ``forbidden``: every string that must not survive (codes,
-    names, descriptions), checked as whole tokens (:func:`analysis.publish.find_token`).
+    region code → published label; ``forbidden``: every code and name that must not survive,
+    checked as whole tokens (:func:`analysis.publish.find_token`) after rewriting; ``texts``:
+    free texts (problem descriptions) — a value holding one is redacted whole, before any
+    rewriting (replacing the unit name inside a description would still publish the event).
     """
 
     def __init__(self, units_zh: Mapping[str, str], units_en: Mapping[str, str], names: Mapping[str, str],
                  problems_zh: Mapping[str, str], problems_en: Mapping[str, str], regions: Mapping[str, str],
-                 forbidden: Iterable[str], lang: str = "zh"):
+                 forbidden: Iterable[str], texts: Iterable[str] = (), lang: str = "zh"):
         self.units = {"zh": dict(units_zh), "en": dict(units_en)}
         self.problems = {"zh": dict(problems_zh), "en": dict(problems_en)}
         self.names, self.regions, self.lang = dict(names), dict(regions), lang
+        self.texts = sorted({t for t in texts if isinstance(t, str) and len(t) >= 2}, key=len, reverse=True)
         self.forbidden = sorted({s for s in forbidden if isinstance(s, str) and len(s) >= 2}, key=len, reverse=True)
         self._name_re = self._alternation(self.names, token=False)
         self._unit_re = self._prefixed(self.units["zh"], PREFIX["zh"], PREFIX["en"])
@@ -190,6 +193,8 @@ class IdentifierRewriter:
 
     def clean(self, value: str) -> tuple[str, bool, bool]:
         """``(published text, rewritten?, redacted?)``."""
+        if any(t in value for t in self.texts):
+            return REDACTED, True, True
         out = self.text(value)
         if self.leaks(out):
             return REDACTED, True, True
@@ -371,9 +376,9 @@ def publish_inputs(tables: Mapping[str, Any], key: bytes | str | Path | None = N
     p_en = {p: v.replace(PROBLEM_PREFIX["zh"], PROBLEM_PREFIX["en"], 1) for p, v in p_zh.items()}
     regions = _merge_small_regions(units, k, lang)
     forbidden = [*unit_ids, *names, *pids, *regions]
-    if problems is not None and "description" in problems.columns:
-        forbidden += [d for d in problems.description.dropna().astype(str) if len(d) >= 2]
-    rw = IdentifierRewriter(zh, en, names, p_zh, p_en, regions, forbidden, lang=lang)
+    texts = (problems.description.dropna().astype(str).tolist()
+             if problems is not None and "description" in problems.columns else [])
+    rw = IdentifierRewriter(zh, en, names, p_zh, p_en, regions, forbidden, texts=texts, lang=lang)
     log = DisclosureLog(k=int(k), lang=lang, n_units=len(unit_ids), n_problems=len(p_zh),
                         merged_regions=len(regions))
     log.audit_mapping = pd.DataFrame(

@@ -225,9 +225,14 @@ def suppress_cells(counts: pd.DataFrame, k: int = 3, totals: bool = True, marker
     mask = pd.DataFrame(s, index=counts.index, columns=counts.columns)
     table = counts.astype(object).where(~mask, marker)
     if totals:
+        # with one column the row totals repeat the cells (and with one row the column totals):
+        # such a margin is not added, and the protection above does not assume it known
         label = TOTAL[lang]
-        table[label] = counts.sum(axis=1).astype(object)
-        table.loc[label] = list(counts.sum(axis=0).astype(object)) + [counts.to_numpy().sum()]
+        if counts.shape[1] > 1:
+            table[label] = counts.sum(axis=1).astype(object)
+        if counts.shape[0] > 1:
+            table.loc[label] = list(counts.sum(axis=0).astype(object)) + (
+                [counts.to_numpy().sum()] if counts.shape[1] > 1 else [])
         table = table.map(lambda v: int(v) if isinstance(v, (int, np.integer, float, np.floating))
                           and float(v).is_integer() else v)
     return SuppressedTable(table=table, suppressed=mask, primary=pd.DataFrame(primary, index=counts.index,
