@@ -500,3 +500,16 @@ def test_for_plot_leaves_suppressed_bars_undrawn_and_marks_them():
     assert [np.isnan(b.get_height()) for b in bars] == [True, True, False]   # not a zero-height bar
     assert [t.get_text() for t in texts] == ["×", "×"]
     plt.close(fig)
+
+
+def test_unpublishable_files_are_the_audit_material(tmp_path):
+    year = tmp_path / "2024"
+    for rel in ["index.html", "01_yearly_statistics.html", "units/单位-7F3A9C.html", "tables/01/grades.csv",
+                "tables/01/grades.xlsx", "packages/topic_2024.zip",                                    # publishable
+                "01_yearly_statistics.ipynb", "01_yearly_statistics.json", "manifest.json", "params/01.yaml",
+                "logs/01.log", ".cache/inputs-1.pickle", "logs/notes.html"]:                           # audit
+        (year / rel).parent.mkdir(parents=True, exist_ok=True)
+        (year / rel).write_text("x", encoding="utf-8")
+    assert [str(p.relative_to(year)) for p in pb.unpublishable_files(year)] == [
+        ".cache/inputs-1.pickle", "01_yearly_statistics.ipynb", "01_yearly_statistics.json", "logs/01.log",
+        "logs/notes.html", "manifest.json", "params/01.yaml"]

@@ -16,7 +16,8 @@ from .core import (DEFAULT_KEY_PATH, FORMULA_START, FREE_TEXT_COLUMNS, KEY_ENV, 
                    PREFIX, PSEUDONYM_RE, ROOT, _key, escape_html, html_table, key_path, load_or_create_key,
                    neutralise_formulas, pseudonym, pseudonym_map, pseudonymise, pseudonymise_tables, safe_table,
                    suppress_small, suppression_note)
-from .scan import find_token, forbidden_strings, png_text, scan_artifacts
+from .scan import (AUDIT_FOLDERS, PUBLISHABLE_SUFFIXES, find_token, forbidden_strings, png_text,
+                   scan_artifacts, unpublishable_files)
 from .boundary import (OTHER_REGION, PROBLEM_PREFIX, REDACTED, DisclosureLog, IdentifierRewriter,
                        problem_pseudonym_map, publish_inputs)
 
@@ -24,7 +25,7 @@ __all__ = [
     "DEFAULT_KEY_PATH", "FORMULA_START", "FREE_TEXT_COLUMNS", "KEY_ENV", "NAME_COLUMNS", "PERSON_COLUMNS", "PREFIX",
     "PSEUDONYM_RE", "ROOT", "escape_html", "html_table", "key_path", "load_or_create_key", "neutralise_formulas",
     "pseudonym", "pseudonym_map", "pseudonymise", "pseudonymise_tables", "safe_table", "suppress_small",
-    "suppression_note", "find_token", "forbidden_strings", "png_text", "scan_artifacts", "OTHER_REGION",
+    "suppression_note", "AUDIT_FOLDERS", "PUBLISHABLE_SUFFIXES", "unpublishable_files", "find_token", "forbidden_strings", "png_text", "scan_artifacts", "OTHER_REGION",
     "PROBLEM_PREFIX", "REDACTED", "DisclosureLog", "IdentifierRewriter", "problem_pseudonym_map", "publish_inputs",
 ]
 from .kanon import QUASI_IDENTIFIERS, SIZE_COLUMNS, k_anonymise, smallest_group

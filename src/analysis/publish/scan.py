@@ -248,3 +248,29 @@ def scan_artifacts(paths: Iterable[str | Path], forbidden_strings: Iterable[str]
                     rows.append({"path": str(f), "member": member, "forbidden": s, "position": pos,
                                  "context": text[max(0, pos - 20):pos + len(s) + 20].replace("\n", " ")})
     return pd.DataFrame(rows, columns=SCAN_COLUMNS).drop_duplicates(["path", "member", "forbidden"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- what may be in a published folder
+#: Suffixes of files a published folder may hold: pages, tables, figures, packages for partners.
+PUBLISHABLE_SUFFIXES = frozenset({".html", ".csv", ".xlsx", ".png", ".svg", ".zip", ".css", ".js"})
+#: Folders of a run that hold audit material only (parameters, kernel logs, the inputs cache).
+AUDIT_FOLDERS = frozenset({"params", "logs", ".cache"})
+
+
+def unpublishable_files(folder: str | Path) -> list[Path]:
+    """Files under ``folder`` that belong in the audit folder, not a published one.
+
+    Audit material: executed notebooks (``.ipynb``), sidecars and manifests (``.json``),
+    parameter files (``.yaml``), logs, caches, keys — any suffix outside
+    :data:`PUBLISHABLE_SUFFIXES` — and anything under ``params/``, ``logs/`` or ``.cache/``.
+    Returns the paths, sorted (empty for a clean published folder).
+    """
+    root = Path(folder)
+    out = []
+    for p in sorted(root.rglob("*")):
+        if not p.is_file():
+            continue
+        parts = set(p.relative_to(root).parts[:-1])
+        if p.suffix.lower() not in PUBLISHABLE_SUFFIXES or parts & AUDIT_FOLDERS:
+            out.append(p)
+    return out
