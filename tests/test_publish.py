@@ -513,3 +513,15 @@ def test_unpublishable_files_are_the_audit_material(tmp_path):
     assert [str(p.relative_to(year)) for p in pb.unpublishable_files(year)] == [
         ".cache/inputs-1.pickle", "01_yearly_statistics.ipynb", "01_yearly_statistics.json", "logs/01.log",
         "logs/notes.html", "manifest.json", "params/01.yaml"]
+
+
+def test_scan_reads_notebook_images_as_png_text_not_base64(tmp_path):
+    import base64
+
+    png = _png_with_text("Title", "U042 趋势")
+    noise = base64.b64encode(b"\xf8" + b"\x00" * 5).decode()   # a base64 run that is not an image
+    nb = {"cells": [{"outputs": [{"data": {"image/png": base64.b64encode(png).decode(),
+                                           "text/plain": "<Figure>"}}]}], "metadata": {"x": noise}}
+    (tmp_path / "a.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    hits = pb.scan_artifacts([tmp_path], ["U042"])
+    assert hits.member.tolist() == ["a.ipynb"] and hits.context.str.contains("趋势").all()

@@ -115,12 +115,23 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+IMAGE_KEYS = ("image/png", "image/jpeg", "image/gif")
+
+
 def _json_strings(obj) -> Iterable[str]:
+    """Every string of a JSON document; base64 images (notebook outputs) as their PNG text
+    chunks, since a base64 run can spell a code by chance."""
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, dict):
         for k, v in obj.items():
             yield str(k)
+            if k in IMAGE_KEYS and isinstance(v, (str, list)):
+                try:
+                    yield png_text(base64.b64decode("".join(v) if isinstance(v, list) else v))
+                    continue
+                except (binascii.Error, ValueError):
+                    pass
             yield from _json_strings(v)
     elif isinstance(obj, list):
         for v in obj:
@@ -212,7 +223,9 @@ def _texts_of(name: str, data: bytes, depth: int = 0) -> Iterable[tuple[str, str
     parts = [text, html.unescape(text)]
     if suffix in (".json", ".ipynb"):
         try:
-            parts.append("\n".join(_json_strings(json.loads(text))))
+            # the decoded strings hold everything the raw text does (\uXXXX escapes decoded),
+            # without the raw base64 of image outputs
+            parts = ["\n".join(_json_strings(json.loads(text)))]
         except ValueError:
             pass
     yield name, "\n".join(parts)
