@@ -46,7 +46,7 @@ OTHER_REGION = {"zh": "其他片区", "en": "Other regions"}
 #: ``reason`` only in the focal-units table (elsewhere it is a generated bilingual sentence).
 FOCAL_TABLES = ("focal_units", "focal")
 ID_COLUMNS = ("unit_id", "successor_id", "problem_id")
-_SCALARS = (int, float, bool, complex, bytes, type(None), np.generic, pd.Timestamp, pd.Timedelta, _dt.date,
+_SCALARS = (int, float, bool, complex, type(None), np.generic, pd.Timestamp, pd.Timedelta, _dt.date,
             _dt.datetime, _dt.timedelta, Path, range)
 
 
@@ -206,7 +206,7 @@ class _Walker:
 
     def __init__(self, rw: IdentifierRewriter, log: DisclosureLog, region_values: Mapping[str, str]):
         self.rw, self.log, self.region_values = rw, log, dict(region_values)
-        self._memo: dict[int, Any] = {}
+        self._memo: dict[int, tuple[Any, Any]] = {}
 
     def _count(self, table: str, rewritten: int, redacted: int) -> None:
         if rewritten:
@@ -271,8 +271,8 @@ class _Walker:
         return out
 
     def walk(self, obj: Any, path: str) -> Any:
-        if id(obj) in self._memo:
-            return self._memo[id(obj)]
+        if id(obj) in self._memo:  # shared objects stay shared (and are rewritten once)
+            return self._memo[id(obj)][1]
         table = path.rsplit(".", 1)[-1]
         if isinstance(obj, pd.DataFrame):
             out = self.frame(obj, table)
@@ -304,7 +304,8 @@ class _Walker:
         else:
             self.log.unchecked.append(f"{path} ({type(obj).__name__})")
             out = obj
-        self._memo[id(obj)] = out
+        # the original is kept alive with its result, so its id cannot be reused by another object
+        self._memo[id(obj)] = (obj, out)
         return out
 
 
