@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -525,3 +526,61 @@ def test_scan_reads_notebook_images_as_png_text_not_base64(tmp_path):
     (tmp_path / "a.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     hits = pb.scan_artifacts([tmp_path], ["U042"])
     assert hits.member.tolist() == ["a.ipynb"] and hits.context.str.contains("趋势").all()
+
+
+def _all_strings(obj, seen=None):
+    """Every string reachable in a structure of report inputs (independent of the boundary's walker)."""
+    import dataclasses
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, pd.DataFrame):
+        yield from map(str, obj.columns)
+        yield from (str(v) for v in obj.index[:200])
+        for c in obj.columns:
+            if obj[c].dtype == object or pd.api.types.is_string_dtype(obj[c]) or isinstance(obj[c].dtype, pd.CategoricalDtype):
+                yield from (v for v in pd.unique(obj[c].dropna().astype(object)) if isinstance(v, str))
+    elif isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _all_strings(v, seen)
+    elif isinstance(obj, (list, tuple, set)):
+        for v in obj:
+            yield from _all_strings(v, seen)
+    elif isinstance(obj, np.ndarray) and obj.dtype.kind in "OUS":
+        yield from (str(v) for v in obj.ravel())
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield from _all_strings(getattr(obj, f.name), seen)
+
+
+@pytest.mark.slow
+def test_sample_inputs_through_the_boundary_hold_no_real_identifier(loaded_warehouse, sample_data):
+    import dataclasses
+
+    from analysis.runner import load_inputs
+
+    inputs = load_inputs(loaded_warehouse)
+    tables = {f.name: getattr(inputs, f.name) for f in dataclasses.fields(inputs)}
+    before = list(_all_strings(tables))
+    out, log = pb.publish_inputs(tables, key=KEY, k=3)
+    forbidden = pb.forbidden_strings(sample_data.units, sample_data.problems)
+    assert sum(1 for s in before for f in forbidden if f in s and pb.find_token(s, f) >= 0) > 1000   # not vacuous
+    after = list(_all_strings(out))
+    leaks = sorted({f for s in after for f in forbidden if f in s and pb.find_token(s, f) >= 0})
+    assert leaks == [] and log.unchecked == []
+    published = dataclasses.replace(inputs, **out)           # the runner's Inputs, rebuilt
+    red = inputs.index.warnings[inputs.index.warnings.stage == "grades"]
+    red_pub = published.index.warnings[published.index.warnings.stage == "grades"]
+    assert len(red) > 0 and len(red_pub) == len(red)
+    # every red-line sentence now names the unit by its pseudonym, in both halves
+    for msg in red_pub.message:
+        zh, en = msg.split(" / ", 1)
+        assert re.match(r"^单位-[0-9A-F]{6} \d{4} 年触发一票否决事项", zh) and re.match(r"^Unit-[0-9A-F]{6} triggered", en)
+    assert (published.index.early_warnings.unit_id.str.match(r"^单位-[0-9A-F]{6}$")).all()
+    assert set(published.units.unit_id) == set(published.index.scores.unit_id) | set(published.units.unit_id)
+    assert published.index.scores is out["index"].scores
