@@ -1,49 +1,107 @@
-"""The yearly report set in publish mode leaks no unit name and no problem description.
+"""End to end: a publish-mode run of the sample publishes nothing that identifies a unit or a problem.
 
-Scans every published artefact of ``run_year(publish=True)`` — HTML pages, CSV and XLSX tables
-(the downloads embedded in the pages included, since the scanner decodes the whole file) — for
-every real unit name of the sample (Chinese and English) and every problem description.
-Audit files (executed notebooks, parameter files, logs, manifest) stay with the analyst and are
-not published; they are left out of the scan on purpose.
+The reviewer's check of issue 16, as a test: run the yearly report set (all notebooks and unit
+diagnoses), both topics of ``data/topics/`` and the research package in publish mode into one
+output folder, then scan *every* file under it — file names, HTML, the CSV/XLSX downloads
+embedded in the pages as ``data:`` URIs, XLSX and ZIP members, notebooks and JSON — for every
+real unit code, successor code and problem id (as whole tokens), every unit name and every
+problem description (:func:`analysis.publish.forbidden_strings`). Everything in the output folder
+is what a user who uploads it publishes; audit files (executed notebooks, sidecars, parameters,
+logs, the manifest with real codes, the pseudonym mapping) belong in the audit folder outside it.
+Every published table with a unit column must also be k-anonymous over region, type and size band.
+
+The negative control runs the same scan on an internal-mode run and must find codes, names and
+descriptions, in the pages and inside their embedded downloads: a scan that finds nothing there
+would prove nothing.
 """
 from __future__ import annotations
 
-import base64
 import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from analysis.ingest import ingest
-from analysis.publish import scan_artifacts
+from analysis import publish as pb
 from analysis.runner import run_year
-from analysis.sample import generate, write_files
 
-PUBLISHED = {".html", ".csv", ".xlsx", ".zip"}
+ROOT = Path(__file__).resolve().parents[1]
+TOPICS = sorted((ROOT / "data" / "topics").glob("*.yaml"))
+YEAR = 2024
+K = 3
+
+
+@pytest.fixture(scope="module")
+def warehouse(sample_files, tmp_path_factory):
+    from analysis.ingest import ingest
+    from analysis.warehouse import Warehouse
+
+    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        ingest(sample_files, wh)
+    return path
+
+
+def _diagnosed_units(sample_data) -> list[str]:
+    """U042 (the unit of the issue's warning text) and the first units that are alone in their
+    region × type, the ones a reader could re-identify from attributes."""
+    from analysis.panel import units_for_year
+
+    units = units_for_year(sample_data.units, YEAR)
+    size = units.groupby(["region", "type"]).unit_id.transform("nunique")
+    alone = units.loc[size == 1, "unit_id"].astype(str).tolist()
+    return sorted({"U042", *alone[:5]})
 
 
 @pytest.mark.slow
-def test_publish_mode_run_has_no_names_or_descriptions(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANALYSIS_PSEUDONYM_KEY", str(tmp_path / "secrets" / "pseudonym.key"))
-    data = generate(n_units=30, years=range(2020, 2025), seed=11)
-    warehouse = tmp_path / "warehouse.duckdb"
-    ingest(write_files(data, tmp_path / "sample"), warehouse, command="test")
-    summary = run_year(2024, warehouse, units=["U001", "U017"], jobs=2, out=tmp_path / "reports", publish=True)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="runner integration pending: the runner writes audit files (executed "
+                                       "notebooks, .json sidecars, params/, logs/, manifest.json) into the "
+                                       "published folder and builds warning texts from real codes")
+def test_publish_mode_run_publishes_no_identifier(warehouse, sample_data, tmp_path, monkeypatch):
+    from analysis import topics
+
+    key = tmp_path / "secrets" / "pseudonym.key"
+    monkeypatch.setenv("ANALYSIS_PSEUDONYM_KEY", str(key))
+    out = tmp_path / "reports"
+    summary = run_year(YEAR, warehouse, units=_diagnosed_units(sample_data), jobs=2, out=out, publish=True)
     assert summary.ok, [(f.name, f.cell, f.error) for f in summary.failures]
+    for topic in TOPICS:
+        result = topics.run_topic(topic, year=YEAR, warehouse=warehouse, out=out, publish=True, key_path=key)
+        assert result.ok, result.error
+    topics.package(TOPICS[0], year=YEAR, out=out / "packages", warehouse=warehouse, key_path=key)
+    assert not key.is_relative_to(out)
 
-    year_dir = summary.index_path.parent
-    files = [p for p in year_dir.rglob("*") if p.suffix in PUBLISHED]
-    assert any(p.suffix == ".html" for p in files)
-    # the downloads inside the pages are data: URIs; decode them so the scan sees their content
-    decoded = tmp_path / "decoded"
-    decoded.mkdir()
-    for page in [p for p in files if p.suffix == ".html"]:
-        text = page.read_text(encoding="utf-8")
-        for i, (mime, payload) in enumerate(re.findall(r'href="data:([^;"]+);base64,([^"]+)"', text)):
-            suffix = ".xlsx" if "spreadsheet" in mime else ".csv"
-            (decoded / f"{page.stem}_{i}{suffix}").write_bytes(base64.b64decode(payload))
-    files += list(decoded.iterdir())
-    assert any(p.suffix == ".xlsx" for p in files), "no table download was found to scan"
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in files) and any(p.suffix == ".zip" for p in files)
+    # the published folder holds publishable files only, and its pages link nothing else
+    assert pb.unpublishable_files(out) == [], [str(p.relative_to(out)) for p in pb.unpublishable_files(out)][:20]
+    for page in out.rglob("*.html"):
+        for link in re.findall(r'(?:href|src)="([^"#:]+)"', page.read_text(encoding="utf-8")):
+            assert Path(link).suffix.lower() in pb.PUBLISHABLE_SUFFIXES, (page.relative_to(out), link)
+    hits = pb.scan_artifacts([out], pb.forbidden_strings(sample_data.units, sample_data.problems))
+    assert hits.empty, hits.groupby("path").forbidden.agg(lambda s: sorted(set(s))[:5]).head(30).to_string()
 
-    forbidden = set(data.units.name_zh) | set(data.units.name_en) | set(data.problems.description)
-    hits = scan_artifacts(files, sorted(forbidden))
-    assert hits.empty, hits.head(20).to_string()
+    # quasi-identifiers: every published unit-level table is k-anonymous
+    for csv in out.rglob("*.csv"):
+        table = pd.read_csv(csv, dtype=str, encoding="utf-8-sig")
+        if "unit_id" in table.columns:
+            smallest = pb.smallest_group(table, pb.QUASI_IDENTIFIERS)
+            assert smallest is None or smallest >= K, (csv.relative_to(out), smallest)
+
+
+@pytest.mark.slow
+def test_scan_of_an_internal_run_finds_codes_names_and_descriptions(warehouse, sample_data, tmp_path, monkeypatch):
+    """Negative control: the internal edition names real units, inside the pages and their downloads."""
+    monkeypatch.setenv("ANALYSIS_PSEUDONYM_KEY", str(tmp_path / "secrets" / "pseudonym.key"))
+    out = tmp_path / "reports"
+    summary = run_year(YEAR, warehouse, only=["00", "04"], units=["U042"], jobs=2, out=out, publish=False)
+    assert summary.ok, [(f.name, f.cell, f.error) for f in summary.failures]
+    forbidden = pb.forbidden_strings(sample_data.units, sample_data.problems)
+    hits = pb.scan_artifacts([out], forbidden)
+    assert len(hits) >= 20, hits.to_string()
+    # the red-line warning of the issue names U042 in the data-quality page's embedded downloads
+    embedded = hits[hits.member.str.contains("#data") & (hits.forbidden == "U042")]
+    assert not embedded.empty, hits.member.unique()[:20]
+    assert (hits.forbidden == "U042").any() and hits.forbidden.isin(sample_data.units.name_zh).any()
+    # a file name is a hit too: the internal diagnosis page is units/U042.html
+    assert hits.member.str.endswith("(文件名 / file name)").any()

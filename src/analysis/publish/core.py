@@ -1,4 +1,4 @@
-"""Publication safety (发布安全), used by every report.
+"""Publication safety (发布安全): keys, pseudonyms, primary suppression, safe exports.
 
 A published report must not let a reader identify a unit or a person from it, and its
 downloads must not attack the reader's spreadsheet. This module provides:
@@ -14,28 +14,25 @@ downloads must not attack the reader's spreadsheet. This module provides:
 - :func:`neutralise_formulas`: text cells (and column names) starting with ``= + - @``, tab or
   CR get a leading ``'`` (OWASP "CSV Injection"), for every exported CSV/XLSX.
 - :func:`escape_html`, :func:`html_table`: every name and text from the data is HTML-escaped.
-- :func:`scan_artifacts`: reads HTML, XLSX, CSV, JSON/ipynb, Parquet and zip files (recursively
-  into zips) and reports every occurrence of forbidden strings (real unit names, problem
-  descriptions): the test that a publication is clean.
+
+The disclosure-control steps that go beyond one table (the publication boundary, k-anonymity,
+secondary suppression, the scanner) live in the sibling modules of this package.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import html
-import io
-import json
 import os
+import re
 import secrets
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_KEY_PATH = ROOT / "secrets" / "pseudonym.key"
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
 PREFIX = {"zh": "单位", "en": "Unit"}
@@ -46,6 +43,8 @@ NAME_COLUMNS = ("name_zh", "name_en", "unit_name", "name", "label")
 #: Columns that could hold person names; always dropped in publish mode.
 PERSON_COLUMNS = ("person", "person_name", "responsible", "responsible_person", "contact", "author_of_item",
                   "姓名", "责任人", "联系人")
+#: A unit pseudonym as :func:`pseudonym` writes it (either language).
+PSEUDONYM_RE = re.compile(r"^(单位|Unit)-([0-9A-F]{6,64})$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _KEY_BYTES = 32
 
@@ -94,7 +93,14 @@ def pseudonym(unit_id: str, key: bytes, length: int = 6, lang: str = "zh") -> st
     Six hex digits (16.7 million values) make a collision among 100 units about 3 in 10,000;
     :func:`pseudonymise` checks and lengthens the codes if one occurs.
     Reference: RFC 2104 (HMAC); Python ``hmac``/``hashlib``.
+
+    A value that already is a unit pseudonym is returned as it is (with the prefix of
+    ``lang``): after the publication boundary (:func:`analysis.publish.publish_inputs`) a
+    table holds pseudonyms, and showing it must not pseudonymise them a second time.
     """
+    m = PSEUDONYM_RE.match(str(unit_id))
+    if m:
+        return f"{PREFIX[lang]}-{m.group(2)}"
     digest = hmac.new(key, str(unit_id).encode("utf-8"), hashlib.sha256).hexdigest().upper()
     return f"{PREFIX[lang]}-{digest[:length]}"
 
@@ -214,40 +220,59 @@ def suppress_small(df: pd.DataFrame, count_cols: Iterable[str] | None = None, k:
 def safe_table(df: pd.DataFrame, publish: bool = True, key: bytes | str | Path | None = None, k: int = 5,
                count_cols: Iterable[str] | None = None, also: Iterable[str] = (), internal: bool = False,
                unit_columns: Iterable[str] = ("unit_id", "successor_id"), lang: str = "zh",
-               free_text: Iterable[str] = FREE_TEXT_COLUMNS, suppress: bool = True) -> pd.DataFrame:
+               free_text: Iterable[str] = FREE_TEXT_COLUMNS, suppress: bool = True,
+               quasi_identifiers: Iterable[str] | None = None) -> pd.DataFrame:
     """A table made safe to show or export.
 
-    With ``publish=True``: unit codes are replaced by keyed pseudonyms, unit-name columns,
-    person columns and free-text columns are dropped, and small counts are suppressed
-    (:func:`suppress_small`; ``suppress=False`` for tables with no counts of problems/people).
-    With ``publish=False`` only the free-text columns are dropped, unless ``internal=True``.
-    Person columns are dropped in every mode. The suppressed cells are listed in
-    ``result.attrs["suppressed"]`` (a list of dicts), so a report can say which cells.
+    With ``publish=True``: unit codes are replaced by keyed pseudonyms (values that already
+    are pseudonyms stay as they are), unit-name columns, person columns and free-text columns
+    are dropped, and small counts are suppressed (:func:`suppress_small`; ``suppress=False``
+    for tables with no counts of problems/people). A table with a unit column is also made
+    k-anonymous over its quasi-identifiers (:func:`analysis.publish.k_anonymise`; default
+    ``region, type, size_band``), and exact unit sizes (``staff``, ``party_members``,
+    ``residents``) are dropped from it. With ``publish=False`` only the free-text columns are
+    dropped, unless ``internal=True``. Person columns are dropped in every mode.
+
+    ``result.attrs``: ``suppressed`` (a list of dicts ``row, column, rule``), ``k``,
+    ``publish`` and ``k_anonymity`` (the sentence saying what k-anonymity changed, or ``""``),
+    so a report can say what was done.
     """
+    from .kanon import QUASI_IDENTIFIERS, SIZE_COLUMNS, k_anonymise
+
     out = df.drop(columns=[c for c in PERSON_COLUMNS if c in df.columns])
     if not internal:
         out = out.drop(columns=[c for c in free_text if c in out.columns])
     cells = pd.DataFrame(columns=["row", "column", "rule"])
+    note = ""
     if publish:
         out = pseudonymise(out, key, unit_columns, lang=lang)
+        unit_col = next((c for c in unit_columns if c in out.columns), None)
+        if unit_col is not None:
+            out = out.drop(columns=[c for c in SIZE_COLUMNS if c in out.columns])
+            qis = QUASI_IDENTIFIERS if quasi_identifiers is None else tuple(quasi_identifiers)
+            out, note = k_anonymise(out, qis, k, unit_col=unit_col, lang=lang)
         if suppress:
             out, cells = suppress_small(out.reset_index(drop=True), count_cols, k, also)
-    out.attrs = {"suppressed": cells.to_dict(orient="records"), "k": k, "publish": publish}
+    out.attrs = {"suppressed": cells.to_dict(orient="records"), "k": k, "publish": publish, "k_anonymity": note}
     return out
 
 
 def suppression_note(table: pd.DataFrame, lang: str = "zh") -> str:
-    """One sentence saying which cells of a :func:`safe_table` result were suppressed."""
+    """One sentence saying which cells of a :func:`safe_table` result were suppressed, and what
+    k-anonymity changed (empty when nothing was done)."""
     cells = table.attrs.get("suppressed", [])
     k = table.attrs.get("k", 5)
+    kanon = table.attrs.get("k_anonymity", "")
     if not cells:
-        return ""
+        return kanon
     where = sorted({c["column"] for c in cells})
     if lang == "zh":
-        return (f"小于 {k} 的计数已抑制(显示为“<{k}”),共 {len(cells)} 个单元格,涉及列:{'、'.join(where)};"
+        text = (f"小于 {k} 的计数已抑制(显示为“<{k}”),共 {len(cells)} 个单元格,涉及列:{'、'.join(where)};"
                 "未做二次抑制。")
-    return (f"Counts below {k} are suppressed (shown as '<{k}'): {len(cells)} cells in columns "
-            f"{', '.join(where)}; no secondary suppression.")
+    else:
+        text = (f"Counts below {k} are suppressed (shown as '<{k}'): {len(cells)} cells in columns "
+                f"{', '.join(where)}; no secondary suppression.")
+    return " ".join(t for t in (text, kanon) if t)
 
 
 # --------------------------------------------------------------------------- exports
@@ -279,90 +304,3 @@ def html_table(df: pd.DataFrame, **kwargs) -> str:
     """A plain HTML table with every header and cell escaped."""
     kwargs.setdefault("index", False)
     return df.to_html(escape=True, **kwargs)
-
-
-# --------------------------------------------------------------------------- the scanner
-_TEXT_SUFFIXES = {".html", ".htm", ".csv", ".txt", ".md", ".json", ".ipynb", ".yaml", ".yml", ".svg", ".xml", ".tsv"}
-
-
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
-
-
-def _json_strings(obj) -> Iterable[str]:
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield str(k)
-            yield from _json_strings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _json_strings(v)
-
-
-def _texts_of(name: str, data: bytes, depth: int) -> Iterable[tuple[str, str]]:
-    """(member, text) pairs to search in one file's bytes; recurses into zips."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx" or suffix == ".xlsm":
-        from openpyxl import load_workbook
-
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        for ws in wb.worksheets:
-            cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
-            yield f"{name}!{ws.title}", ws.title + "\n" + "\n".join(cells)
-        return
-    if suffix == ".zip" or (suffix not in _TEXT_SUFFIXES and zipfile.is_zipfile(io.BytesIO(data))):
-        if depth > 5:
-            yield name, "<zip nested too deep>"
-            return
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                if not info.is_dir():
-                    yield from _texts_of(f"{name}/{info.filename}", zf.read(info), depth + 1)
-        return
-    if suffix == ".parquet":
-        import duckdb
-
-        with tempfile.NamedTemporaryFile(suffix=".parquet") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            df = duckdb.sql(f"SELECT * FROM read_parquet('{tmp.name}')").df()
-        yield name, " ".join(map(str, df.columns)) + "\n" + df.astype(str).to_csv(index=False)
-        return
-    text = _decode(data)
-    parts = [text, html.unescape(text)]
-    if suffix in (".json", ".ipynb"):
-        try:
-            parts.append("\n".join(_json_strings(json.loads(text))))
-        except ValueError:
-            pass
-    yield name, "\n".join(parts)
-
-
-def scan_artifacts(paths: Iterable[str | Path], forbidden_strings: Iterable[str]) -> pd.DataFrame:
-    """Every occurrence of a forbidden string in published files.
-
-    ``paths`` are files or folders (searched recursively). HTML is searched both raw and
-    unescaped; JSON and notebooks also as decoded strings (papermill writes ``\\uXXXX``
-    escapes); XLSX cell by cell (openpyxl); Parquet through DuckDB; zip files member by
-    member, recursively. Returns ``path, member, forbidden, position`` (one row per file,
-    member and forbidden string; empty when clean).
-    """
-    forbidden = sorted({s for s in forbidden_strings if isinstance(s, str) and s.strip()})
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files += sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
-    rows = []
-    for f in files:
-        for member, text in _texts_of(f.name, f.read_bytes(), 0):
-            for s in forbidden:
-                pos = text.find(s)
-                if pos >= 0:
-                    rows.append({"path": str(f), "member": member, "forbidden": s, "position": pos})
-    return pd.DataFrame(rows, columns=["path", "member", "forbidden", "position"])
