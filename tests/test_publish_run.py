@@ -54,9 +54,6 @@ def _diagnosed_units(sample_data) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="runner integration pending: the runner writes audit files (executed "
-                                       "notebooks, .json sidecars, params/, logs/, manifest.json) into the "
-                                       "published folder and builds warning texts from real codes")
 def test_publish_mode_run_publishes_no_identifier(warehouse, sample_data, tmp_path, monkeypatch):
     from analysis import topics
 

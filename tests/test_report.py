@@ -270,12 +270,12 @@ def test_year_index_marks_failures_with_cell_and_error(tmp_path):
 def test_site_index_lists_every_year(tmp_path):
     import json
 
-    from analysis.runner import site_summary
+    from analysis.runner import site_manifest
 
     for year in (2022, 2023):
         (tmp_path / str(year)).mkdir()
         m = manifest(ok=year == 2022) | {"year": year}
-        (tmp_path / str(year) / "site.json").write_text(json.dumps(site_summary(m)), encoding="utf-8")
+        site.write_year_index(tmp_path / str(year), site_manifest(m))
     html = site.write_site_index(tmp_path).read_text(encoding="utf-8")
     assert html.index('href="2023/index.html"') < html.index('href="2022/index.html"')
     assert "全部成功" in html and "1 失败" in html

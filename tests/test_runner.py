@@ -180,8 +180,10 @@ def test_parameters_reach_the_notebook_as_data_never_as_code(tmp_path):
 def test_a_second_run_on_the_same_folder_fails_with_a_message(warehouse, tmp_path):
     from analysis.runner import output_lock
 
+    from analysis.catalog import audit_folder
+
     out = (tmp_path / "reports").resolve()
-    with output_lock(out, "2024"):
+    with output_lock(audit_folder(out, "2024").parent, "2024"):
         with pytest.raises(ConfigError, match="another run .* is writing"):
             run_year(2024, warehouse, out=out)
     assert not (out / "2024").exists()

@@ -72,8 +72,8 @@ def test_site_index_counts_topics_as_reports(tmp_path):
     year.mkdir()
     from analysis.runner import site_summary
 
-    (year / "site.json").write_text(json.dumps(site_summary({
-        "year": 2024, "notebooks": [{"ok": True}, {"ok": True}, {"ok": False}]})), encoding="utf-8")
+    summary = site_summary({"year": 2024, "notebooks": [{"ok": True}, {"ok": True}, {"ok": False}]})
+    (year / "index.html").write_text(f"<p>x</p><!-- {site.SUMMARY_MARK} {json.dumps(summary)} -->", encoding="utf-8")
     for name in ("topic_inspection.html", "topic_colleges.html"):
         (year / name).write_text("<title>t</title>", encoding="utf-8")
     html = site.write_site_index(tmp_path).read_text(encoding="utf-8")

@@ -113,3 +113,22 @@ def check_year(inputs: Inputs, year: int, *, min_coverage: float = 0.5, allow_lo
     if not allow_low_coverage:
         raise ConfigError(text + "(如确需生成报告,请加 --allow-low-coverage / pass --allow-low-coverage to report anyway)")
     return text
+
+
+def publishable(inputs: Inputs, key: bytes, k: int = 3, lang: str = "zh"):
+    """The inputs of a publish-mode run: every identifier replaced at this one boundary.
+
+    Unit codes and names, problem ids and small regions are replaced by keyed pseudonyms, free
+    text is dropped and every message rebuilt from the pseudonyms
+    (:func:`analysis.publish.publish_inputs`) *before* any report is made from the inputs, so no
+    later step can reintroduce a real identifier. Returns ``(inputs, log)``; ``log.audit_mapping``
+    (real → pseudonym) belongs in the audit folder only.
+    """
+    from dataclasses import fields, replace
+
+    from .publish import publish_inputs
+
+    frames = {f.name: getattr(inputs, f.name) for f in fields(inputs)
+              if f.name not in ("warehouse_hash", "data_as_of", "run_id", "publish", "disclosure")}
+    published, log = publish_inputs(frames, key=key, k=k, lang=lang)
+    return replace(inputs, **published, publish=True, disclosure=log.sentences(lang)), log

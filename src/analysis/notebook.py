@@ -36,7 +36,12 @@ def open_report(notebook: str, *, year: int, config: dict | None = None, inputs:
 
     data = catalog.load_inputs(inputs) if inputs else prepare_inputs(
         catalog.read_warehouse(warehouse or None), cfg, period_kind=period[0] if period != "Y" else "Y")
-    rp = Report(lang=cfg.lang, notebook=notebook, publish=cfg.publish)
+    if cfg.publish and not data.publish:  # opened by hand: the same boundary as the run's
+        from .inputs import publishable
+        from .publish import load_or_create_key
+
+        data = publishable(data, load_or_create_key(), k=cfg.publication.k, lang=cfg.lang)[0]
+    rp = Report(lang=cfg.lang, notebook=notebook, publish=cfg.publish, k=cfg.publication.k)
     heading = rp.t(*title) if title else cfg.title(notebook)
     if period != "Y":
         heading = f"{heading} · {Period.parse(period, year=year).label(cfg.lang)}"
@@ -48,6 +53,8 @@ def open_report(notebook: str, *, year: int, config: dict | None = None, inputs:
              software_version=__version__, data_version=data.warehouse_hash[:12], config_hash=config_hash)
     if notice:
         rp.note(rp.pick(notice), kind="warning")
+    if data.disclosure:
+        rp.note(" ".join(data.disclosure), kind="coverage", title=rp.t("发布版的数据保护", "Disclosure control of this edition"))
     rp.key("inputs_id", data.run_id)
     rp.key("inputs_source", "shared" if inputs else "computed")
     return rp, data, cfg

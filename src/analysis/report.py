@@ -211,12 +211,13 @@ class Report:
     """
 
     def __init__(self, lang: str = "zh", notebook: str = "", display: Callable | None = None,
-                 publish: bool = False, key: bytes | str | Path | None = None):
+                 publish: bool = False, key: bytes | str | Path | None = None, k: int = 5):
         if lang not in ("zh", "en"):
             raise ValueError(f"语言须为 zh 或 en / lang must be 'zh' or 'en', got {lang!r}")
         self.lang = lang
         self.publish = publish
         self.pseudonym_key = key  # HMAC key of analysis.publish (None: its default key file)
+        self.k = k  # smallest published count and group in publish mode
         self._pseudonyms: dict[str, str] = {}
         self.notebook = notebook
         self._display = display
@@ -390,7 +391,8 @@ class Report:
         data = df.reset_index() if index else df.reset_index(drop=True)
         # publish mode: pseudonyms, no names or free text, small counts suppressed; internal
         # reports keep free text; person columns are dropped in every mode
-        data = safe_table(data, publish=self.publish, key=self.pseudonym_key, lang=self.lang, internal=not self.publish)
+        data = safe_table(data, publish=self.publish, key=self.pseudonym_key, lang=self.lang, internal=not self.publish,
+                          k=self.k)
         anchor = self._anchor("tbl", self.n_tables)
         if data.empty:
             sentence = empty or self.t("本表没有符合条件的记录。", "No records meet the conditions of this table.")

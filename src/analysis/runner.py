@@ -326,8 +326,9 @@ def _progress(total: int):
 
 @contextmanager
 def output_lock(out: Path, label: str):
-    """Hold ``out/.<label>.lock`` while a run writes ``out/<label>``: a second run on the same
-    folder fails at once with a message naming the holder, instead of mixing two report sets."""
+    """Hold ``<folder>/.<label>.lock`` (the audit folder, outside the published one) while a run
+    writes its report set: a second run on the same set fails at once with a message naming the
+    holder, instead of mixing two report sets."""
     import fcntl
 
     out.mkdir(parents=True, exist_ok=True)
@@ -338,8 +339,8 @@ def output_lock(out: Path, label: str):
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "?"
-            raise ConfigError(f"另一个运行(进程 {holder})正在写入 {out / label},请等它结束后再运行 / another run "
-                              f"(process {holder}) is writing {out / label}; run again when it has finished") from None
+            raise ConfigError(f"另一个运行(进程 {holder})正在生成 {label} 的报告,请等它结束后再运行 / another run "
+                              f"(process {holder}) is writing the {label} reports; run again when it has finished") from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
@@ -383,7 +384,7 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     ``RunSummary.failures``.
     """
     label = str(year) if period == "Y" else f"{year}{period}"
-    with output_lock(Path(out).resolve(), label):
+    with output_lock(catalog.audit_folder(out, label).parent, label):
         return _run_year(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage,
                          period, compare_with)
 
@@ -394,7 +395,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
              publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y",
              compare_with: int | None = None) -> RunSummary:
     """The body of :func:`run_year`, run under the output folder's lock."""
-    from .inputs import check_year, prepare_inputs
+    from .inputs import check_year, prepare_inputs, publishable
 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -430,11 +431,20 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             if not path.exists():
                 raise ConfigError(f"找不到笔记本 {path} / notebook not found: {path}")
             checked.append((path, declared_parameters(path), cfg.parameters.get(name, {}) or {}))
-        batches = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) \
+        wanted = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) \
             if any(p.stem in cfg.batch_notebooks for p, _, _ in checked) else []
         inputs = prepare_inputs(tables, cfg, period_kind=period[0] if period != "Y" else "Y",
                                 uncertainty=period == "Y")
         warning = check_year(inputs, int(year), allow_low_coverage=allow_low_coverage)
+        batches = wanted
+        if cfg.publish:  # every identifier is replaced here, before any report is made
+            from .publish import load_or_create_key
+
+            inputs, log = publishable(inputs, load_or_create_key(), k=cfg.publication.k, lang=cfg.lang)
+            log.audit_mapping.to_csv(_mkdir(audit_dir) / "pseudonyms.csv", index=False, encoding="utf-8-sig")
+            alias = dict(zip(log.audit_mapping.real, log.audit_mapping.pseudonym))
+            chosen = [alias.get(u, u) for _, ids in wanted for u in ids]
+            batches = diagnosis_batches(inputs.units, inputs.focal_units, int(year), cfg, chosen) if wanted else []
         inputs_path = catalog.save_inputs(inputs, tmp_dir / ".inputs")  # removed before the folder is published
         common = {"year": int(year), "period": period, "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
                   "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning,
@@ -484,7 +494,6 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         from .site import write_site_index, write_year_index
 
         write_year_index(tmp_dir, site_manifest(manifest), lang=cfg.lang)
-        (tmp_dir / "site.json").write_text(json.dumps(site_summary(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
             _swap_into_place(audit_dir, audit_final)
@@ -529,7 +538,8 @@ def site_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
     timing = run.get("notebooks", {})
     drop = ("ipynb", "json") if manifest.get("publish") else ()
     entries = [{k: v for k, v in n.items() if k not in drop} | timing.get(n["name"], {}) for n in manifest["notebooks"]]
-    return manifest | {"notebooks": entries, "started": run.get("started", ""), "finished": run.get("finished", "")}
+    return manifest | {"notebooks": entries, "started": run.get("started", ""), "finished": run.get("finished", ""),
+                       "summary": site_summary(manifest)}
 
 
 def site_summary(manifest: dict[str, Any]) -> dict[str, Any]:

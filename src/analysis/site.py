@@ -263,11 +263,22 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
             + "".join(rows) + "</tbody></table>"
             + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + "".join(unit_blocks) if unit_blocks else "")
             + _topic_list(year_dir, zh)
-            + '<p><a href="manifest.json">manifest.json</a> · <a href="../index.html">'
-            + ("全部年度" if zh else "All years") + "</a></p>")
+            + "<p>" + ("" if manifest.get("publish") else '<a href="manifest.json">manifest.json</a> · ')
+            + '<a href="../index.html">' + ("全部期别" if zh else "All periods") + "</a></p>")
+    summary = manifest.get("summary")
+    if summary:  # the root index reads this line: no separate data file in the published folder
+        body += f"<!-- {SUMMARY_MARK} {json.dumps(summary, ensure_ascii=False)} -->"
     path = year_dir / "index.html"
     path.write_text(_page(title, body, lang), encoding="utf-8")
     return path
+
+
+SUMMARY_MARK = "analysis-site-summary"
+
+
+def _summary(index_html: Path) -> dict | None:
+    m = re.search(rf"<!-- {SUMMARY_MARK} (\{{.*?\}}) -->", index_html.read_text(encoding="utf-8"))
+    return json.loads(m.group(1)) if m else None
 
 
 def _topic_list(year_dir: Path, zh: bool) -> str:
@@ -280,14 +291,16 @@ def _topic_list(year_dir: Path, zh: bool) -> str:
 
 
 def write_site_index(out: str | Path, lang: str = "zh") -> Path:
-    """``reports/index.html``: one row per report set (a year, half year or quarter) that has a
-    ``site.json`` (written by the runner: label and counts, nothing from the audit files), the
+    """``reports/index.html``: one row per report set (a year, half year or quarter) whose index
+    page carries the runner's summary line (label and counts, nothing from the audit files), the
     topical reports published beside it counted in."""
     out = Path(out)
     zh = lang == "zh"
     rows = []
-    for summary_path in sorted(out.glob("*/site.json"), reverse=True):
-        m = json.loads(summary_path.read_text(encoding="utf-8"))
+    for summary_path in sorted(out.glob("*/index.html"), reverse=True):
+        m = _summary(summary_path)
+        if m is None:
+            continue
         n = m["n_reports"] + len(list(summary_path.parent.glob("topic_*.html")))
         failed = m["n_failed"]
         status = (f'<span class="ok">{"全部成功" if zh else "all ok"}</span>' if not failed

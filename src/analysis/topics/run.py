@@ -112,6 +112,7 @@ def run_topic(topic_path: str | Path, year: int | None = None, warehouse: str | 
     manifest = audit_dir / "manifest.json"
     if manifest.exists():  # the year's report index links the topical reports published beside it
         write_year_index(out_dir, site_manifest(json.loads(manifest.read_text(encoding="utf-8"))), cfg.lang)
+    write_site_index(out, lang=cfg.lang)  # the root index counts the topic
     return result
 
 
@@ -167,7 +168,7 @@ papermill report/{name}.ipynb rerun.ipynb -k analysis \\
 
 ## 数据说明
 
-CSV 文件为 UTF-8 编码(带 BOM,Excel 可直接打开);单位代码为文字。计数小于 {k} 的单元格在报告中显示为“<{k}”(一次抑制,未做二次抑制)。
+CSV 文件为 UTF-8 编码(带 BOM,Excel 可直接打开);单位代码为文字。计数小于 {k} 的单元格在报告中显示为“<{k}”。
 """
 
 

@@ -219,7 +219,8 @@ def prepare_topic_data(topic: Topic, year: int, tables: dict[str, pd.DataFrame],
         mapping = pb.pseudonym_map(data["units"].unit_id, key, lang=lang)
         for name in ("units", "problems", "scores", "leaf_values"):
             data[name] = pb.pseudonymise(data[name], mapping=mapping)
-        problem_ids = _problem_pseudonyms(data["problems"].problem_id, key)
+        secret = key if isinstance(key, bytes) else pb.load_or_create_key(key)
+        problem_ids = pb.problem_pseudonym_map(data["problems"].problem_id, secret, lang=lang)
         for name in ("problems", "status_history"):
             data[name] = data[name].assign(problem_id=data[name].problem_id.map(problem_ids))
         data["units"] = data["units"].sort_values(["unit_id", "valid_from"]).reset_index(drop=True)
@@ -236,17 +237,6 @@ def _data_as_of(problems: pd.DataFrame, year: int) -> str:
     end = pd.Timestamp(year, 12, 31)
     return (max(latest, end) if pd.notna(latest) else end).strftime("%Y-%m-%d")
 
-
-
-def _problem_pseudonyms(ids: pd.Series, key) -> dict[str, str]:
-    """Keyed pseudonyms of problem ids (``问题-3F9A1C``): the same id gives the same pseudonym
-    with the same key, so a package's problems and their status history still join."""
-    import hashlib
-    import hmac
-
-    secret = key if isinstance(key, bytes) else pb.load_or_create_key(key)
-    return {pid: "问题-" + hmac.new(secret, f"problem:{pid}".encode(), hashlib.sha256).hexdigest()[:8].upper()
-            for pid in ids.dropna().astype(str).unique()}
 
 
 def tables_from_inputs(inputs) -> dict[str, pd.DataFrame]:
