@@ -30,7 +30,11 @@ ix = data.index
 tf = trend_findings(ix.scores, ix.quarterly, data.framework, st, year=year)
 units, groups = tf.units, tf.groups
 root = ix.scores.loc[ix.scores.level == 0, "node"].iloc[0]
+units = rp.bilingual(units, columns=("test_reason", "reason", "note"))
+groups = rp.bilingual(groups, columns=("test_reason", "reason", "note"))
 found = units[units.classification.isin(["improving", "deteriorating"])]
+shown = ["unit_id", "node", "region", "type", "test", "n", "slope", "p", "p_adj", "family", "n_family", "classification",
+         "test_reason"]
 
 # %% [markdown] tags=["lang-zh"]
 # 本报告检验每个单位、每个片区与每类单位的综合指数及各级指标得分是否有显著趋势,并在多重检验下控制错误发现率。
@@ -61,14 +65,15 @@ rp.table(summaries.trend_class_counts(tf, lang, data.framework),
          t(f"各指标的单位趋势分类(单位数;错误发现率按 {st.fdr_family} 分族以 {st.fdr_method} 控制)",
            f"Unit trend classes by indicator (number of units; FDR controlled by {st.fdr_method}, families per {st.fdr_family})"),
          name="trend_summary")
-rp.table(found, t("有显著趋势的单位 × 指标(检验方法与理由、校正族及其检验数见各列)",
+rp.table(found[shown], t("有显著趋势的单位 × 指标(检验方法与理由、校正族及其检验数见各列)",
                   "Unit × indicator series with a significant trend (test and why, family and its size in the columns)"),
          name="significant_trends")
 rp.table(units, t("全部单位 × 指标的趋势检验", "Trend tests of every unit × indicator series"), name="unit_trends")
 
 # %%
 rp.heading(t("3 片区与单位类型的整体趋势", "3 Trends of regions and unit types as a whole"))
-rp.table(groups[groups.node == root], t("综合指数的片区与类型整体趋势(面板固定效应斜率与区域 Kendall 检验)",
+rp.table(groups[groups.node == root][["group_by", "group", "test", "n_units", "slope", "p", "p_adj", "family", "n_family",
+                                       "classification", "reason"]], t("综合指数的片区与类型整体趋势(面板固定效应斜率与区域 Kendall 检验)",
                                         "Index trend of each region and type as a whole (panel fixed-effects slope and regional Kendall test)"),
          name="group_trends_index")
 rp.table(groups, t("全部指标的片区与类型整体趋势", "Trends of regions and types on every indicator"), name="group_trends")

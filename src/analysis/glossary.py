@@ -196,6 +196,31 @@ _C = {
     "improving": ("显著改善", "Improving", "count"), "deteriorating": ("显著恶化", "Deteriorating", "count"),
     "not testable": ("无法检验", "Not testable", "count"),
 }
+_C.update({
+    # periods, comparisons and diagnoses
+    "compared_with": ("比较对象", "Compared with", "category"), "score_then": ("比较期得分", "Score then", "score"),
+    "grade_then": ("比较期等级", "Grade then", "grade"), "peer_mean": ("同期全体平均", "Mean of all units", "score"),
+    "score_from": ("起始得分", "Score at start", "score"), "rank_from": ("起始排名", "Rank at start", "rank"),
+    "mean_from": ("起始平均得分", "Mean at start", "score"), "mean_change": ("平均变化", "Mean change", "score"),
+    "lists": ("正负面清单事项", "List items", "score"), "interaction": ("交互项", "Interaction", "score"),
+    "previous": ("上期值", "Previous value", "number"), "days_overdue": ("逾期天数", "Days overdue", "count"),
+    "overdue": ("是否逾期", "Overdue", "category"), "round_id": ("巡察轮次", "Inspection round", "code"),
+    "round_name": ("轮次名称", "Round", "text"), "status_on": ("状态日期", "Status date", "text"),
+    # trend findings
+    "group_by": ("分组方式", "Grouped by", "category"), "group": ("组别", "Group", "category"),
+    "test_reason": ("选用该检验的理由", "Why this test", "text"), "testable": ("能否拒绝", "Can reject", "category"),
+    "testable_alone": ("单独能否拒绝", "Can reject alone", "category"),
+    "testable_at_length": ("此长度下能否拒绝", "Can reject at this length", "category"),
+    "p_min": ("最小可得 p 值", "Smallest attainable p", "p"), "p_adj_alone": ("单独校正后最小 p", "Smallest adjusted p alone", "p"),
+    "p_adj_best": ("族内校正后最小 p", "Smallest adjusted p in family", "p"), "n_family": ("族内检验数", "Tests in family", "count"),
+    "n_series": ("序列数", "Series", "count"), "seasons": ("季节数", "Seasons", "count"),
+    "scope": ("范围", "Scope", "category"), "mds": ("最小可检出斜率", "Min. detectable slope", "slope"),
+    "mds_sd": ("最小可检出斜率(噪声标准差倍数)", "Min. detectable slope (noise SDs)", "slope"),
+    "noise_sd": ("噪声标准差", "Noise SD", "number"), "rank_test": ("秩检验", "Rank test", "category"),
+    "rank_p": ("秩检验 p 值", "Rank test p", "p"), "rank_p_min": ("秩检验最小可得 p", "Rank test smallest p", "p"),
+    "rank_slope": ("Sen 斜率", "Sen's slope", "slope"), "rank_statistic": ("秩检验统计量", "Rank statistic", "number"),
+})
+
 #: column name → (中文, English, kind)
 COLUMNS: dict[str, tuple[str, str, str]] = dict(_C)
 
@@ -248,6 +273,18 @@ VALUES: dict[str, tuple[str, str]] = {
     "green": ("绿", "green"), "blue": ("蓝", "blue"), "yellow": ("黄", "yellow"), "red": ("红", "red"),
     "improving_trend": ("显著改善", "improving"), "eta2": ("η²", "η²"), "epsilon2": ("ε²", "ε²"),
     "omega2": ("ω²", "ω²"), "cohen_d": ("Cohen d", "Cohen's d"), "hedges_g": ("Hedges g", "Hedges' g"),
+    # tests of the trend report
+    "moderated_t": ("调节 t 检验", "moderated t-test"), "panel_fe": ("面板固定效应斜率", "panel fixed-effects slope"),
+    "regional_kendall": ("区域 Kendall 检验", "regional Kendall test"),
+    "seasonal_mk": ("季节 Mann–Kendall 检验", "seasonal Mann–Kendall test"),
+    "mk_original": ("Mann–Kendall 检验", "Mann–Kendall test"), "pettitt": ("Pettitt 检验", "Pettitt test"),
+    "not testable at this length": ("此长度下无法检验", "not testable at this length"),
+    "yearly": ("年度", "yearly"), "tukey": ("Tukey 检验", "Tukey"), "games_howell": ("Games–Howell 检验", "Games–Howell"),
+    "studentized_range": ("学生化极差分布", "studentized range"), "t": ("t 检验", "t-test"),
+    "region": ("片区", "region"), "type": ("单位类型", "unit type"), "unit": ("单位", "unit"),
+    "previous": ("上一期", "previous period"), "last_year": ("上年同期", "same period last year"),
+    "lists": ("正负面清单事项", "list items"), "inspection_rounds": ("巡察轮次表", "inspection rounds"),
+    "problem_status_history": ("整改历史表", "rectification history"),
 }
 
 #: codes whose label depends on the column (``list = positive`` is the positive list 正面清单,
