@@ -75,12 +75,28 @@ def topic_tables(data: TopicData, topic: Topic, year: int) -> dict[str, pd.DataF
                              also=[c for c in rate_cols if c in df.columns], internal=not publish,
                              suppress=suppress)
 
-    tables["problems_by_category"] = _guard(lambda: safe(_wide(pr.counts(p, ["year", "category"]), "category")))
+    def wide(df, index):
+        """A group × year count table; in publish mode with secondary suppression, so that no hidden
+        cell can be derived from the row and column totals (:func:`analysis.publish.suppress_cells`)."""
+        table = _wide(df, index)
+        if not publish or "n_total" not in table.columns:
+            return safe(table)
+        cols = [c for c in table.columns if c.startswith("n_") and c != "n_total"]
+        counts = table.set_index(index)[cols].astype(int)
+        small = counts.sum(axis=1) < k  # a group whose total is below k is merged into "other" first
+        if small.sum() > 1 or (small.any() and len(counts) > 1):
+            other = "其他" if meta.get("lang", "zh") == "zh" else "other"
+            counts = pd.concat([counts[~small], counts[small].sum().to_frame(other).T])
+        out = pb.suppress_cells(counts, k=k, totals=True).table
+        out.index.name = index
+        return out.reset_index().rename(columns={"合计": "n_total", "Total": "n_total"})
+
+    tables["problems_by_category"] = _guard(lambda: wide(pr.counts(p, ["year", "category"]), "category"))
     tables["concentration"] = _guard(lambda: safe(pr.concentration(p, "category", topic.top_k, within="year"),
                                                   count_cols=["n"]))
     tables["pareto"] = _guard(lambda: safe(pr.pareto(p[p.year == year], "category")))
-    tables["problems_by_region"] = _guard(lambda: safe(_wide(pr.counts(p, ["year", "region"], units=units), "region")))
-    tables["problems_by_source"] = _guard(lambda: safe(_wide(pr.counts(p, ["year", "source"]), "source")))
+    tables["problems_by_region"] = _guard(lambda: wide(pr.counts(p, ["year", "region"], units=units), "region"))
+    tables["problems_by_source"] = _guard(lambda: wide(pr.counts(p, ["year", "source"]), "source"))
     tables["rectification_by_region"] = _guard(lambda: safe(pr.rectification(p, as_of, by="region", units=units)))
     tables["rectification_by_year"] = _guard(lambda: safe(pr.rectification(p, as_of, by="year")))
     # n_before_origin is a diagnostic count; in publish mode it is dropped rather than let it
