@@ -264,6 +264,39 @@ def package(topic_path, year, warehouse, out, no_pseudonymise):
     click.echo(str(path))
 
 
+@cli.command()
+@click.option("--config", "configs", type=click.Path(exists=True, path_type=Path), multiple=True, required=True,
+              help="两个指数配置文件 / two index config files (give --config twice)")
+@click.option("--year", type=int, required=True)
+@WAREHOUSE
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+def compare(configs, year, warehouse, out):
+    """比较两种指数配置(权重方案)下各单位的得分、排名与等级 / compare two index configurations unit by unit."""
+    from . import catalog
+    from .panel import yearly_values
+    from .report import xlsx_bytes
+    from .whatif import compare_configs, comparison_summary
+
+    if len(configs) != 2:
+        _fail(AnalysisError("请给出两个 --config / give exactly two --config files"))
+    try:
+        a, b = (catalog.read_index_config(c) for c in configs)
+        tables = catalog.read_warehouse(warehouse)
+        values = yearly_values(tables.observations, tables.framework, tables.units)
+        table = compare_configs(values, tables.framework, tables.units, a, b, year)
+    except AnalysisError as e:
+        _fail(e)
+    summary = comparison_summary(table).iloc[0]
+    folder = Path(out) / str(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"compare_{configs[0].stem}_vs_{configs[1].stem}"
+    table.to_csv(folder / f"{stem}.csv", index=False, encoding="utf-8-sig")
+    (folder / f"{stem}.xlsx").write_bytes(xlsx_bytes(table))
+    click.echo(f"Spearman ρ = {summary.spearman_rho:.3f};最大名次变化 / largest rank shift {int(summary.max_rank_shift)};"
+               f"等级变化 / grade changes {int(summary.n_grade_changed)}(升 up {int(summary.n_grade_up)},降 down {int(summary.n_grade_down)})")
+    click.echo(str(folder / f"{stem}.csv"))
+
+
 def main() -> None:
     cli()
 
