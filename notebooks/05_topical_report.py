@@ -47,7 +47,7 @@ topics.data_note(rp, data)
 
 # %%
 rp.heading(t("三、问题总体情况", "3. Overview of problems"))
-rp.figure(topics.problems_figure(data, year, cfg.lang), t("各年度问题数(按类别)", "Problems per year by category"))
+rp.figure(topics.problems_figure(data, year, cfg.lang), t("各年度问题数", "Problems per year"))
 topics.show_tables(rp, tables, ["problems_by_category", "concentration", "pareto", "problems_by_region", "problems_by_source"])
 
 # %%

@@ -29,7 +29,7 @@ class Diagnosis:
     history: pd.DataFrame  # index, ranks and grade over the periods
     changes: pd.DataFrame  # against the previous period and the same period of last year
     uncertainty: pd.Series | None  # rank interval and grade probabilities, when the run has them
-    comparison: pd.DataFrame  # when, score, series: the unit, its region's mean, all units' mean
+    comparison: pd.DataFrame  # period, score, series: the unit, its region's mean, all units' mean
     weakest: pd.DataFrame  # negative list: the leaves furthest below their peers
     problems: pd.DataFrame  # problem counts by aspect and status (no descriptions)
     open_problems: pd.DataFrame  # the problems still to rectify at the period's end (internal: with descriptions)
@@ -88,6 +88,7 @@ def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y",
     region_mean = index[index.region == info["region"]].groupby("when", as_index=False).score.mean()
     comparison = pd.concat([own[["when", "score"]].assign(series="unit"), region_mean.assign(series="region"),
                             index.groupby("when", as_index=False).score.mean().assign(series="all")], ignore_index=True)
+    comparison = comparison.rename(columns={"when": "period"})
     prof = at(ix.profile)
     weak = prof[(prof.unit_id == unit_id) & (prof.list == "negative")]
     weak = weak.assign(name=weak.indicator.map(lambda c: names.get(c, c)))
@@ -160,7 +161,7 @@ def render(rp, d: Diagnosis) -> None:
         rp.key("rank_p95", r.rank_p95)
     series = {"unit": rp.label(d.unit_id), "region": t(f"{d.region} 片区平均", f"region {d.region} mean"),
               "all": t("全部单位平均", "all units")}
-    rp.figure(plots.trend_plot(d.comparison.assign(series=d.comparison.series.map(series)), x="when", group="series", lang=lang,
+    rp.figure(plots.trend_plot(d.comparison.assign(series=d.comparison.series.map(series)), x="period", group="series", lang=lang,
                                ylabel=t("综合指数", "Composite index")),
               t("综合指数与片区、全体平均的比较", "Index against the regional and overall means"))
 

@@ -198,7 +198,7 @@ _C = {
 }
 _C.update({
     # periods, comparisons and diagnoses
-    "compared_with": ("比较对象", "Compared with", "category"), "score_then": ("比较期得分", "Score then", "score"),
+    "compared_with": ("比较对象", "Compared with", "category"), "from_period": ("起始期别", "From period", "text"), "score_then": ("比较期得分", "Score then", "score"),
     "grade_then": ("比较期等级", "Grade then", "grade"), "peer_mean": ("同期全体平均", "Mean of all units", "score"),
     "score_from": ("起始得分", "Score at start", "score"), "rank_from": ("起始排名", "Rank at start", "rank"),
     "mean_from": ("起始平均得分", "Mean at start", "score"), "mean_change": ("平均变化", "Mean change", "score"),

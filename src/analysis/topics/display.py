@@ -52,9 +52,16 @@ def display_columns(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def show_table(rp, tables: dict[str, pd.DataFrame], name: str) -> None:
     """Show one topic table with its caption and reader-facing column labels, and say which
     cells were suppressed."""
+    from ..glossary import is_labelled
+
     zh, en = TABLE_TITLES[name]
-    table = display_columns(tables[name], rp.lang)
-    rp.table(table, rp.t(zh, en), name=name)
+    table = tables[name]
+    drop = ("stage",) if rp.lang == "zh" and "stage_zh" in table.columns else ("stage_zh",)
+    table = table.drop(columns=[c for c in drop if c in table.columns])
+    shown = display_columns(table, rp.lang)  # labels only: the column names stay in the downloads
+    labels = {c: s for c, s in zip(table.columns, shown.columns)
+              if re.fullmatch(r"n_\d{4}", str(c)) or not is_labelled(c)}
+    rp.table(table, rp.t(zh, en), name=name, labels=labels)
     note = pb.suppression_note(table, rp.lang)
     if note:
         rp.text(note)

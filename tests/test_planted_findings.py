@@ -1,5 +1,5 @@
-"""The pilot's rhythm on the sample: half-yearly diagnoses and the quarterly monitoring report find
-the planted effects (analysis.sample) in the tables the runs write."""
+"""The reports find the sample's planted effects (analysis.sample) in the tables their runs write:
+the trend report, the half-yearly diagnosis and the quarterly monitoring report."""
 from __future__ import annotations
 
 import pandas as pd
@@ -46,3 +46,22 @@ def test_quarterly_monitoring_lists_the_planted_missing_indicator(warehouse, tmp
     m22 = status[status.indicator == "M22"]
     assert len(m22) == 1 and m22.missing.iloc[0] == m22.expected.iloc[0] == 80
     assert (status[status.indicator != "M22"].missing == 0).all()
+
+
+def test_trend_report_finds_the_planted_trends_and_no_more(warehouse, tmp_path):
+    # planted: U017 deteriorates from 2021; every unit of region R03 improves; no other region has a trend
+    summary = run_year(2024, warehouse, only=["03"], jobs=1, out=tmp_path)
+    assert summary.ok, [(f.name, f.cell, f.error) for f in summary.failures]
+    tables = summary.index_path.parent / "tables"
+    units = _table(tables, "unit_trends")
+    u017 = units[(units.unit_id == "U017") & (units.node == "PE")]
+    assert u017.classification.tolist() == ["deteriorating"]
+    groups = _table(tables, "group_trends")
+    regions = groups[(groups.group_by == "region") & (groups.node == "PE")]
+    assert set(regions[regions.group == "R03"].classification) == {"improving"}  # panel slope and regional Kendall
+    others = regions[regions.group != "R03"]
+    # 11 regions × 2 tests without a planted trend: false findings stay within the nominal 5 % (at most one)
+    assert (others.classification.isin(["improving", "deteriorating"])).sum() <= max(1, round(0.05 * len(others)))
+    # "not testable at this length" and "no significant trend" are distinct classes in the published table
+    assert {"not testable at this length", "no significant trend"} <= set(pd.concat([units, groups]).classification)
+    assert units.family.notna().all() and (units.n_family >= 0).all()
