@@ -68,7 +68,7 @@ def test_both_languages_have_their_narrative(path):
 def test_default_run_config_gives_every_notebook_a_valid_parameter_set():
     cfg = read_run_config()
     assert list(cfg.notebooks) == CORE
-    common = {"year": 2024, "warehouse": "data/warehouse.duckdb", "config": cfg.to_dict(), "inputs": "",
+    common = {"year": 2024, "period": "Y", "compare_with": 0, "warehouse": "data/warehouse.duckdb", "config": cfg.to_dict(), "inputs": "",
               "notice": ""}
     for name in cfg.notebooks:
         path = ROOT / "notebooks" / f"{name}.ipynb"

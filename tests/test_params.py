@@ -136,5 +136,6 @@ def test_notebook_without_parameters_cell_is_an_error(tmp_path):
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("0*.ipynb")), ids=lambda p: p.stem)
 def test_project_notebooks_declare_readable_typed_parameters(path):
     declared = declared_parameters(path)
-    assert {"year", "warehouse", "lang"} <= set(declared)
+    # the run config (with the language) travels as the one `config` parameter
+    assert {"year", "warehouse", "config"} <= set(declared)
     assert declared["year"]["type"] == "int"

@@ -562,9 +562,10 @@ def _all_strings(obj, seen=None):
 def test_sample_inputs_through_the_boundary_hold_no_real_identifier(loaded_warehouse, sample_data):
     import dataclasses
 
-    from analysis.runner import load_inputs
+    from analysis import catalog
+    from analysis.inputs import prepare_inputs
 
-    inputs = load_inputs(loaded_warehouse)
+    inputs = prepare_inputs(catalog.read_warehouse(loaded_warehouse), catalog.read_run_config())
     tables = {f.name: getattr(inputs, f.name) for f in dataclasses.fields(inputs)}
     before = list(_all_strings(tables))
     out, log = pb.publish_inputs(tables, key=KEY, k=3)

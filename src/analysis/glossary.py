@@ -281,7 +281,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "not testable at this length": ("此长度下无法检验", "not testable at this length"),
     "yearly": ("年度", "yearly"), "tukey": ("Tukey 检验", "Tukey"), "games_howell": ("Games–Howell 检验", "Games–Howell"),
     "studentized_range": ("学生化极差分布", "studentized range"), "t": ("t 检验", "t-test"),
-    "region": ("片区", "region"), "type": ("单位类型", "unit type"), "unit": ("单位", "unit"),
+    "region": ("片区", "region"), "type": ("单位类型", "unit type"), "unit": ("单位", "unit"), "group": ("组", "group"),
     "previous": ("上一期", "previous period"), "last_year": ("上年同期", "same period last year"),
     "lists": ("正负面清单事项", "list items"), "inspection_rounds": ("巡察轮次表", "inspection rounds"),
     "problem_status_history": ("整改历史表", "rectification history"),

@@ -179,7 +179,8 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
 
 def _recordable(parameters: dict[str, Any]) -> dict[str, Any]:
     """Parameters as the sidecar and manifest record them: the run config is in the manifest once."""
-    return {k: ("<manifest: effective_config>" if k == "config" else v) for k, v in parameters.items()}
+    shown = {"config": "<manifest: effective_config>", "inputs": "<the run's inputs, removed after the run>"}
+    return {k: (shown[k] if k in shown and v else v) for k, v in parameters.items()}
 
 
 def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_code: bool, footer: str) -> None:

@@ -139,6 +139,17 @@ def dimension_grades(scores: pd.DataFrame, cfg, level: int = 1) -> pd.DataFrame:
 
     ``scores``: ``IndexResult.scores`` (``unit_id, year, node, level, score``); ``cfg``: the
     ``grades`` section. Returns ``unit_id, year, node, score, grade``.
+
+    Examples
+    --------
+    With the absolute cut-offs green ≥ 85, blue ≥ 70, yellow ≥ 60 (by hand: 90 green, 75 blue,
+    65 yellow, 50 red):
+
+    >>> from analysis.scoring.config import GradeConfig
+    >>> s = pd.DataFrame({"unit_id": ["A", "B", "C", "D"], "year": 2024, "node": "D1", "level": 1,
+    ...                   "score": [90.0, 75.0, 65.0, 50.0]})
+    >>> dimension_grades(s, GradeConfig(method="absolute")).grade.tolist()
+    ['green', 'blue', 'yellow', 'red']
     """
     part = scores[scores.level == level]
     rule = replace(cfg, red_lines=False)
