@@ -60,6 +60,12 @@ def test_run_computes_inputs_once_and_notebook_02_honours_the_configured_adjustm
     pairs = pd.read_csv(tables / "region_pairs.csv", encoding="utf-8-sig")
     assert set(pairs.p_adjust_method) == {"holm"}
     assert manifest["effective_config"]["statistics"]["fdr_method"] == "holm"
+    # one workbook for officials with every table of the run, behind a contents sheet
+    import openpyxl
+
+    book = openpyxl.load_workbook(summary.index_path.parent / "results.xlsx", read_only=True)
+    n_tables = len(list((summary.index_path.parent / "tables").rglob("*.csv")))
+    assert len(book.sheetnames) == n_tables + 1 and n_tables >= 10
 
 
 def test_topic_computes_the_index_once_and_no_uncertainty(warehouse, tmp_path, counted, monkeypatch):

@@ -7,6 +7,7 @@ the local process pool, an in-process Dask LocalCluster and a separate `dask sch
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -136,7 +137,7 @@ def _stop(procs):
             p.wait(timeout=10)
 
 
-def test_separate_scheduler_and_worker_processes(data, serial, tmp_path):
+def test_separate_scheduler_and_worker_processes(data, serial, tmp_path, loaded_warehouse):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
@@ -156,6 +157,14 @@ def test_separate_scheduler_and_worker_processes(data, serial, tmp_path):
                     time.sleep(0.2)
                 assert ex.workers == 2, log.read_text()
                 _assert_same(serial, _ua(data, executor=ex))
+                # and the command line, pointed at the same cluster, runs a report set through it
+                run = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--year", "2024", "--only", "00",
+                                      "--jobs", "1", "--warehouse", str(loaded_warehouse), "--out",
+                                      str(tmp_path / "reports"), "--scheduler", address],
+                                     env=env, capture_output=True, text=True, timeout=600)
+                assert run.returncode == 0, run.stderr[-2000:]
+                manifest = json.loads((tmp_path / "reports" / "2024" / "manifest.json").read_text(encoding="utf-8"))
+                assert manifest["effective_config"]["scheduler"] == address
         finally:
             _stop(procs)
     assert all(p.returncode is not None for p in procs)  # no process left behind

@@ -207,8 +207,10 @@ def validate(year, warehouse):
 @click.option("--period", type=click.Choice(["Y", "H1", "H2", "Q1", "Q2", "Q3", "Q4"]), default="Y", show_default=True,
               help="年度报告 Y、半年诊断 H1/H2、季度监测 Q1–Q4 / yearly set, half-yearly diagnoses or quarterly monitoring")
 @click.option("--compare-with", type=int, default=None, help="与之比较的年度,如 2019 / a year to compare with, e.g. 2019")
+@click.option("--scheduler", default=None, help="Dask 调度器地址 tcp://host:port / a Dask scheduler for the Monte Carlo draws")
+@click.option("--pdf", is_flag=True, help="同时输出每份报告的 PDF / also print every report to PDF")
 def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage, period,
-        compare_with):
+        compare_with, scheduler, pdf):
     """运行年度报告 / run the yearly report set."""
     from .runner import run_year
 
@@ -216,7 +218,8 @@ def run(year, warehouse, config, only, units, jobs, lang, out, show_code, publis
         result = run_year(year=year, warehouse=warehouse, config=config,
                           only=only.split(",") if only else None, units=units.split(",") if units else None,
                           jobs=jobs, lang=lang, out=out, show_code=show_code, publish=publish or None,
-                          allow_low_coverage=allow_low_coverage, period=period, compare_with=compare_with)
+                          allow_low_coverage=allow_low_coverage, period=period, compare_with=compare_with,
+                          scheduler=scheduler, pdf=pdf)
     except AnalysisError as e:
         _fail(e)
     click.echo(f"报告索引 / report index: {result.index_path}")

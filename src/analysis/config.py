@@ -182,6 +182,7 @@ class RunConfig:
     report: ReportMeta = ReportMeta()
     statistics: StatsConfig = StatsConfig()
     publication: PublicationConfig = PublicationConfig()
+    scheduler: str = ""  # address of a Dask scheduler (tcp://host:port) for the Monte Carlo draws; "" = this machine
     scoring_config: str = ""  # path of the index config, for the record (resolved by the catalogue)
     scoring: dict = None  # the effective index config (IndexConfig.to_dict())
     config_path: str = ""

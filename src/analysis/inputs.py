@@ -51,14 +51,16 @@ class Inputs:
         return sorted(int(y) for y in self.values.year.unique()) if len(self.values) else []
 
 
-def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, period_kind: str = "Y") -> Inputs:
+def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, period_kind: str = "Y",
+                   executor=None) -> Inputs:
     """Build the yearly panel, the index and the uncertainty run from one warehouse read.
 
     ``tables`` is an :class:`analysis.catalog.WarehouseTables`; ``config`` the run config
     (its ``scoring`` section is the effective index config). With ``uncertainty=False`` the
     Monte Carlo run is skipped (a topic that shows no rank intervals). ``period_kind`` ``"H"`` or
     ``"Q"`` adds the index on that period axis (:func:`analysis.periods.build_period_index`,
-    reference pooled over all periods of the kind).
+    reference pooled over all periods of the kind). ``executor`` (:func:`analysis.parallel.executor`,
+    e.g. a Dask cluster) runs the Monte Carlo draws; the tables are the same either way.
     """
     from .panel import yearly_values
     from .scoring.build import build_index
@@ -67,7 +69,7 @@ def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, perio
     index_config = config.index_config()
     values = yearly_values(tables.observations, tables.framework, tables.units)
     index = build_index(values, tables.framework, tables.units, index_config, observations=tables.observations)
-    unc = run_uncertainty(values, tables.framework, tables.units, index_config) if uncertainty else None
+    unc = run_uncertainty(values, tables.framework, tables.units, index_config, executor=executor) if uncertainty else None
     from . import __version__
 
     periods = None

@@ -366,7 +366,7 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
             only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
             lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
             publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y",
-            compare_with: int | None = None) -> RunSummary:
+            compare_with: int | None = None, scheduler: str | None = None, pdf: bool = False) -> RunSummary:
     """Run the report set of ``year`` (``period="Y"``) or of one of its half years or quarters
     (``"H1"``, ``"H2"``, ``"Q1"``–``"Q4"``) into ``out/<year>/`` or ``out/<year><period>/``.
 
@@ -378,7 +378,9 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     ``data/config/run.yaml``); ``lang`` and ``publish`` override it. The inputs stage (one read
     of the warehouse, the index, the uncertainty run) runs once, here, before any notebook; the
     notebooks read its result. ``compare_with`` (a year) adds the comparison of the two years,
-    with its exact attribution, to the reports that declare it. In publish mode the audit files (executed notebooks, sidecars,
+    with its exact attribution, to the reports that declare it. ``scheduler`` (or ``scheduler:`` in
+    the run config) runs the Monte Carlo draws on that Dask cluster. Every table of the run is also
+    written to one workbook, ``results.xlsx``; ``pdf`` prints every page to PDF beside it. In publish mode the audit files (executed notebooks, sidecars,
     parameters, manifest) go to ``audit/<year>/`` beside ``reports/``, never into the published
     folder. Raises :class:`ConfigError` (before anything runs) for an invalid config or
     parameter set and for a year without data; notebook failures do not raise, they are in
@@ -387,14 +389,14 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     label = str(year) if period == "Y" else f"{year}{period}"
     with output_lock(catalog.audit_folder(out, label).parent, label):
         return _run_year(year, warehouse, config, only, units, jobs, lang, out, show_code, publish, allow_low_coverage,
-                         period, compare_with)
+                         period, compare_with, scheduler, pdf)
 
 
 def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None = None,
              only: list[str] | None = None, units: list[str] | None = None, jobs: int | None = None,
              lang: str | None = None, out: Path = catalog.REPORTS, show_code: bool = False,
              publish: bool | None = None, allow_low_coverage: bool = False, period: str = "Y",
-             compare_with: int | None = None) -> RunSummary:
+             compare_with: int | None = None, scheduler: str | None = None, pdf: bool = False) -> RunSummary:
     """The body of :func:`run_year`, run under the output folder's lock."""
     from .inputs import check_year, prepare_inputs, publishable
 
@@ -402,7 +404,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
     t0 = time.perf_counter()
     if not isinstance(config, RunConfig):
         config = catalog.read_run_config(config)
-    cfg = replace(config, lang=lang or config.lang, publish=config.publish if publish is None else bool(publish))
+    cfg = replace(config, lang=lang or config.lang, publish=config.publish if publish is None else bool(publish),
+                  scheduler=scheduler or config.scheduler)
     out = Path(out).resolve()
     names = cfg.notebooks_for(period)
     label = str(year) if period == "Y" else f"{year}{period}"
@@ -434,8 +437,11 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             checked.append((path, declared_parameters(path), cfg.parameters.get(name, {}) or {}))
         wanted = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) \
             if any(p.stem in cfg.batch_notebooks for p, _, _ in checked) else []
-        inputs = prepare_inputs(tables, cfg, period_kind=period[0] if period != "Y" else "Y",
-                                uncertainty=period == "Y")
+        from .parallel import executor
+
+        with executor(cfg.scheduler or None, 1) as ex:  # Dask when a scheduler is named, else in this process
+            inputs = prepare_inputs(tables, cfg, period_kind=period[0] if period != "Y" else "Y",
+                                    uncertainty=period == "Y", executor=ex if cfg.scheduler else None)
         warning = check_year(inputs, int(year), allow_low_coverage=allow_low_coverage)
         batches = wanted
         if cfg.publish:  # every identifier is replaced here, before any report is made
@@ -495,6 +501,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         from .site import write_site_index, write_year_index
 
         write_year_index(tmp_dir, site_manifest(manifest), lang=cfg.lang)
+        _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
             _swap_into_place(audit_dir, audit_final)
@@ -510,6 +517,27 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         _relocate(r, tmp_dir, year_dir, audit_dir, final_audit)
     return RunSummary(ok=not failures, index_path=year_dir / "index.html", manifest_path=final_audit / "manifest.json",
                       failures=failures, results=results, seconds=time.perf_counter() - t0, audit_dir=final_audit)
+
+
+def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label: str, pdf: bool) -> None:
+    """The officials' formats: every table of the run in one workbook (``results.xlsx``, already
+    through the publish filter), and with ``pdf`` a PDF of every page beside it."""
+    import nbformat
+
+    from . import site
+
+    tables = []
+    for r in results:
+        if r.ipynb_path and Path(r.ipynb_path).exists() and not r.units:  # diagnoses: one page per unit instead
+            for name, caption, df in site.workbook_tables(site.read_tables(nbformat.read(r.ipynb_path, as_version=4))):
+                tables.append((f"{r.name[:2]} {caption}", caption, df))
+    if tables:
+        site.write_workbook(tables, folder / "results.xlsx", lang=lang,
+                            title=("政治生态分析研判结果 " if lang == "zh" else "Political ecology results ") + label)
+    if pdf:
+        for page in sorted(folder.rglob("*.html")):
+            if page.name != "index.html":
+                site.write_pdf(page, page.with_suffix(".pdf"))
 
 
 def _mkdir(path: Path) -> Path:
