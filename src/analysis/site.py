@@ -222,6 +222,31 @@ def _page(title: str, body: str, lang: str) -> str:
             f"<style>{_INDEX_CSS}</style></head><body>{body}</body></html>\n")
 
 
+def finder_key(label: str) -> str:
+    """What the unit finder matches a unit by: its code and name, the name's pinyin and its
+    pinyin initials (``U017 示例惠通职业技术学院`` is found by ``u017``, ``惠通``, ``huitong`` or ``slhtzyjsxy``).
+
+    >>> finder_key("U017 东岚区")
+    'u017 东岚区 donglanqu dlq'
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    name = label.split(" ", 1)[1] if " " in label else label
+    full = "".join(lazy_pinyin(name))
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
+    return " ".join(x for x in (label.lower(), full.lower(), initials.lower()) if x)
+
+
+def _finder(zh: bool) -> str:
+    """The unit finder (一站查询): type a code, a name or its pinyin initials; the list of
+    diagnoses narrows as you type. Without scripts the whole list stays visible."""
+    hint = "查找单位:代码、名称或拼音首字母" if zh else "Find a unit: code, name or pinyin initials"
+    return (f'<p><input id="an-finder" type="search" placeholder="{hint}" aria-label="{hint}" style="width:24em"></p>'
+            "<script>document.getElementById('an-finder').addEventListener('input',function(e){"
+            "var q=e.target.value.trim().toLowerCase();document.querySelectorAll('li[data-find]').forEach(function(li){"
+            "li.style.display=!q||li.getAttribute('data-find').indexOf(q)>=0?'':'none';});});</script>")
+
+
 def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str = "zh") -> Path:
     """``reports/<year>/index.html``: every report of the run with its status, cell and error."""
     year_dir = Path(year_dir)
@@ -243,7 +268,8 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
             items = []
             for u in rep["units"]:
                 mark = "" if u["status"] == "ok" else f' <span class="failed" title="{html.escape(u["error"])}">✗ {"失败" if zh else "failed"}</span>'
-                items.append(f'<li><a href="{html.escape(u["html"])}">{html.escape(u["label"])}</a>{mark}</li>')
+                items.append(f'<li data-find="{html.escape(finder_key(u["label"]))}"><a href="{html.escape(u["html"])}">'
+                             f'{html.escape(u["label"])}</a>{mark}</li>')
             unit_blocks.append(f'<h3>{html.escape(rep["title"])}</h3><ul class="units">{"".join(items)}</ul>')
     head = ["报告", "状态", "错误(单元格 / 原因)", "用时(秒)", "审计文件"] if zh else \
         ["Report", "Status", "Error (cell / reason)", "Seconds", "Audit files"]
@@ -261,7 +287,8 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
             + (f'<p class="failed">{n_failed} {"份报告失败" if zh else "report(s) failed"}</p>' if n_failed else "")
             + "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
-            + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + "".join(unit_blocks) if unit_blocks else "")
+            + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + _finder(zh) + "".join(unit_blocks)
+               if unit_blocks else "")
             + _topic_list(year_dir, zh)
             + "<p>" + ("" if manifest.get("publish") else '<a href="manifest.json">manifest.json</a> · ')
             + '<a href="../index.html">' + ("全部期别" if zh else "All periods") + "</a></p>")
