@@ -68,7 +68,9 @@ rp.table(summaries.trend_class_counts(tf, lang, data.framework),
 rp.table(found[shown], t("有显著趋势的单位 × 指标(检验方法与理由、校正族及其检验数见各列)",
                   "Unit × indicator series with a significant trend (test and why, family and its size in the columns)"),
          name="significant_trends")
-rp.table(units, t("全部单位 × 指标的趋势检验", "Trend tests of every unit × indicator series"), name="unit_trends")
+top = units.level <= 1  # the index and its dimensions; the findings above cover every level
+rp.table(units[top][shown + ["p_min", "testable_at_length", "reason"]],
+         t("全部单位的综合指数与各维度趋势检验", "Trend tests of every unit's index and dimensions"), name="unit_trends")
 
 # %%
 rp.heading(t("3 片区与单位类型的整体趋势", "3 Trends of regions and unit types as a whole"))
@@ -76,7 +78,10 @@ rp.table(groups[groups.node == root][["group_by", "group", "test", "n_units", "s
                                        "classification", "reason"]], t("综合指数的片区与类型整体趋势(面板固定效应斜率与区域 Kendall 检验)",
                                         "Index trend of each region and type as a whole (panel fixed-effects slope and regional Kendall test)"),
          name="group_trends_index")
-rp.table(groups, t("全部指标的片区与类型整体趋势", "Trends of regions and types on every indicator"), name="group_trends")
+rp.table(groups[groups.node.isin(units[top].node)][["group_by", "group", "node", "test", "n_units", "slope", "p", "p_adj", "family",
+                                     "n_family", "classification", "reason"]],
+         t("各片区与类型在综合指数及各维度上的整体趋势", "Trends of regions and types on the index and its dimensions"),
+         name="group_trends")
 region_mean = ix.scores[(ix.scores.level == 0) & (ix.scores.year <= year)].groupby(["region", "year"], as_index=False).score.mean()
 rp.figure(plots.trend_plot(region_mean, group="region", lang=lang, ylabel=t("平均综合指数", "Mean index")),
           t("各片区平均综合指数的历年变化", "Mean composite index by region over the years"))
