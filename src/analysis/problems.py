@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .frames import as_list
 from .multitest import adjust_pvalues
 from .panel import units_by_year
 
@@ -46,12 +47,6 @@ FREE_TEXT = ("description",)
 #: jieba part-of-speech flags of person names (nr 人名, nrfg/nrt 人名变体).
 PERSON_FLAGS = ("nr", "nrfg", "nrt")
 _UNIT_ATTRS = ("region", "type")
-
-
-def _as_list(by) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
 
 
 def _with_units(problems: pd.DataFrame, units: pd.DataFrame | None, need: list[str]) -> pd.DataFrame:
@@ -77,7 +72,7 @@ def counts(problems: pd.DataFrame, by="aspect", units: pd.DataFrame | None = Non
 
     Returns ``[*by, n, share]`` sorted by ``by``.
     """
-    by, within = _as_list(by), _as_list(within)
+    by, within = as_list(by), as_list(within)
     if not set(within) <= set(by):
         raise ValueError("within 须是 by 的子集 / within must be a subset of by")
     df = _with_units(problems, units, by)
@@ -92,7 +87,7 @@ def pareto(problems: pd.DataFrame, by: str = "category", within=None) -> pd.Data
 
     Returns ``[*within, by, n, share, cum_share, rank]``; ``rank`` 1 is the largest group.
     """
-    within = _as_list(within)
+    within = as_list(within)
     out = counts(problems, [*within, by], within=within or None)
     out = out.sort_values([*within, "n", by], ascending=[True] * len(within) + [False, True])
     g = out.groupby(within) if within else None
@@ -118,7 +113,7 @@ def concentration(problems: pd.DataFrame, by: str = "category", top_k: int = 3, 
     Returns one row per ``within`` group: ``[*within, n, n_groups, top_k, top_k_share,
     n_for_pareto, hhi, hhi_normalised, reason]``.
     """
-    within = _as_list(within)
+    within = as_list(within)
     table = pareto(problems, by, within or None)
     rows = []
     groups = table.groupby(within) if within else [((), table)]
@@ -168,7 +163,7 @@ def rectification(problems: pd.DataFrame, as_of, by=None, units: pd.DataFrame | 
     on_time_rate, n_no_deadline, reason]``.
     """
     as_of = pd.Timestamp(as_of)
-    by = _as_list(by)
+    by = as_list(by)
     df = _with_units(problems, units, by).copy()
     deadline = pd.to_datetime(df.deadline)
     done = pd.to_datetime(df.rectified_on)
@@ -262,7 +257,7 @@ def time_to_rectify(problems: pd.DataFrame, as_of, by=None, origin: str = "year_
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    by = _as_list(by)
+    by = as_list(by)
     d = rectification_durations(_with_units(problems, units, by), as_of, origin)
     rows = []
     for key, g in (d.groupby(by) if by else [((), d)]):
@@ -301,7 +296,7 @@ def recurring(problems: pd.DataFrame, by=("unit_id", "category")) -> pd.DataFram
 
     Returns ``[*by, year, previous_year, n, n_previous, streak]``.
     """
-    by = _as_list(by)
+    by = as_list(by)
     c = problems.groupby([*by, "year"]).size().rename("n").reset_index().sort_values([*by, "year"])
     c["year"] = c.year.astype(int)
     rows = []
@@ -324,7 +319,7 @@ def recurrence_rate(problems: pd.DataFrame, by=("unit_id", "category")) -> pd.Da
     Returns ``year, n_pairs, n_recurring, recurrence_rate, reason`` (the first year has no
     previous year: rate undefined).
     """
-    by = _as_list(by)
+    by = as_list(by)
     pairs = problems[[*by, "year"]].drop_duplicates()
     rec = recurring(problems, by)
     out = pairs.groupby("year").size().rename("n_pairs").to_frame()
@@ -347,7 +342,7 @@ def review_funnel(problems: pd.DataFrame, by=None, units: pd.DataFrame | None = 
 
     Returns ``[*by, stage, stage_zh, n, share_of_collected, share_of_previous, n_inconsistent]``.
     """
-    by = _as_list(by)
+    by = as_list(by)
     df = _with_units(problems, units, by).copy()
     df["collected"] = True
     df["kept"] = df.kept.astype(bool)
@@ -484,7 +479,7 @@ def keyword_frequencies(problems: pd.DataFrame, by=("category", "year"), lexicon
     Returns ``[*by, term, kind, n_docs, n_occurrences, docs_in_group, doc_share, rank]``
     (``kind`` is ``word`` or ``phrase``; ``rank`` within the group by ``n_docs``, ties by term).
     """
-    by = _as_list(by)
+    by = as_list(by)
     cols = [*by, "term", "kind", "n_docs", "n_occurrences", "docs_in_group", "doc_share", "rank"]
     if problems.empty:
         return pd.DataFrame(columns=cols)
@@ -529,7 +524,7 @@ def rising_keywords(freq: pd.DataFrame, problems: pd.DataFrame, year: int, by=("
     change, log_ratio, p, p_adj, reason]`` ordered by ``change`` (largest rise first), the
     ``top_n`` per group.
     """
-    by = _as_list(by)
+    by = as_list(by)
     cols = [*by, "term", "kind", "n_docs", "docs", "share", "n_docs_prev", "docs_prev", "share_prev",
             "change", "log_ratio", "p", "p_adj", "reason"]
     sizes = problems.groupby([*by, "year"]).size().rename("docs").reset_index()
@@ -767,7 +762,7 @@ def rounds_to_rectify(problems: pd.DataFrame, history: pd.DataFrame, as_of, by=N
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    by = _as_list(by)
+    by = as_list(by)
     cur = status_as_of(problems, history, as_of)
     cur = _with_units(cur[cur.round_id.notna() & (cur.round_id.astype(str) != "")], units, by)
     h = _sorted_history(history, as_of)
@@ -854,7 +849,7 @@ def round_summary(problems: pd.DataFrame, history: pd.DataFrame, rounds: pd.Data
     >>> s[["round_id", "n_found", "n_rectified", "n_on_time", "n_overdue", "n_recurred"]].to_numpy().tolist()
     [['R1', 2, 1, 1, 1, 0], ['R2', 1, 0, 0, 0, 1]]
     """
-    by = _as_list(by)
+    by = as_list(by)
     as_of = pd.Timestamp(as_of)
     table = _round_table(problems, rounds)
     cur = status_as_of(problems, history, as_of)

@@ -4,16 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..frames import as_list  # noqa: F401  (the trends modules import it from here)
+
 #: a grid longer than this is not filled step by step (times are then used as they are)
 MAX_GRID = 5000
-
-
-def as_list(cols) -> list[str]:
-    if cols is None:
-        return []
-    if isinstance(cols, str):
-        return [cols]
-    return list(cols)
 
 
 def check_columns(data: pd.DataFrame, cols: list[str]) -> None:

@@ -7,6 +7,7 @@ from scipy import optimize, special, stats
 
 from ._long import as_list, check_columns, to_wide
 from .mk import REASON_CONSTANT, REASON_SHORT
+from .regression import least_squares_slopes
 
 
 def _squeeze_prior(s2: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -34,18 +35,8 @@ def moderated_trend_array(X, t=None, *, alpha=0.05, min_n=4) -> pd.DataFrame:
     X = np.asarray(X, dtype=float)
     G, T = X.shape
     t = np.arange(T, dtype=float) if t is None else np.asarray(t, dtype=float)
-    valid = ~np.isnan(X)
-    n = valid.sum(axis=1)
-    nf = n.astype(float)
+    valid, n, nf, _, _, sxx, slope, resid = least_squares_slopes(X, t)
     with np.errstate(invalid="ignore", divide="ignore"):
-        tt = np.where(valid, t[None, :], 0.0)
-        tbar = tt.sum(axis=1) / nf
-        ybar = np.nansum(X, axis=1) / nf
-        tc = np.where(valid, t[None, :] - tbar[:, None], 0.0)
-        yc = np.where(valid, X - ybar[:, None], 0.0)
-        sxx = (tc * tc).sum(axis=1)
-        slope = (tc * yc).sum(axis=1) / sxx
-        resid = np.where(valid, yc - slope[:, None] * tc, 0.0)
         d = nf - 2
         s2 = (resid ** 2).sum(axis=1) / d
     reason = np.full(G, "", dtype=object)

@@ -61,15 +61,12 @@ def newey_west_lag(hw: np.ndarray, valid: np.ndarray, prewhite: bool) -> np.ndar
     return np.where(np.isfinite(bw), np.floor(bw), 0).astype(int)
 
 
-def ols_trend_array(X, t=None, *, hac_lags=1, prewhite=False, alpha=0.05, min_n=5,
-                    adjust=False) -> pd.DataFrame:
-    """OLS trend with HAC standard error for every row of ``X``; see :func:`ols_trend`."""
-    X = np.asarray(X, dtype=float)
-    if X.size == 0:  # no series: the same columns, no rows
-        return ols_trend_array(np.full((1, 1), np.nan), hac_lags=hac_lags, prewhite=prewhite,
-                               alpha=alpha, min_n=min_n).iloc[:0]
-    G, T = X.shape
-    t = np.arange(T, dtype=float) if t is None else np.asarray(t, dtype=float)
+def least_squares_slopes(X: np.ndarray, t: np.ndarray):
+    """Least-squares trend of every row of ``X`` on ``t`` over its non-missing cells.
+
+    Returns ``valid, n, nf, tbar, tc, sxx, slope, residuals`` (``tc`` the centred times, zero
+    where missing; ``sxx`` = Σ tc²), shared by the HAC and the moderated trend tests.
+    """
     valid = ~np.isnan(X)
     n = valid.sum(axis=1)
     nf = n.astype(float)
@@ -81,7 +78,22 @@ def ols_trend_array(X, t=None, *, hac_lags=1, prewhite=False, alpha=0.05, min_n=
         yc = np.where(valid, X - ybar[:, None], 0.0)
         sxx = (tc * tc).sum(axis=1)
         slope = (tc * yc).sum(axis=1) / sxx
-        e = np.where(valid, yc - slope[:, None] * tc, 0.0)
+        resid = np.where(valid, yc - slope[:, None] * tc, 0.0)
+    return valid, n, nf, tbar, tc, sxx, slope, resid
+
+
+def ols_trend_array(X, t=None, *, hac_lags=1, prewhite=False, alpha=0.05, min_n=5,
+                    adjust=False) -> pd.DataFrame:
+    """OLS trend with HAC standard error for every row of ``X``; see :func:`ols_trend`."""
+    X = np.asarray(X, dtype=float)
+    if X.size == 0:  # no series: the same columns, no rows
+        return ols_trend_array(np.full((1, 1), np.nan), hac_lags=hac_lags, prewhite=prewhite,
+                               alpha=alpha, min_n=min_n).iloc[:0]
+    G, T = X.shape
+    t = np.arange(T, dtype=float) if t is None else np.asarray(t, dtype=float)
+    valid, n, nf, tbar, tc, sxx, slope, e = least_squares_slopes(X, t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ybar = np.nansum(X, axis=1) / nf
         # scores of the two regressors (intercept, centred time): h_t = x_t e_t
         H = np.stack([e, tc * e], axis=2)
         if prewhite:
