@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from analysis import problems as pr
+from analysis.catalog import read_lexicon
 
 NaT = None
 
@@ -253,10 +254,12 @@ def test_index_link_spearman_hand_and_scipy():
 
 
 def test_load_lexicon_files():
-    lex = pr.load_lexicon()
+    from analysis.catalog import read_lexicon
+
+    lex = read_lexicon()
     assert "问题" in lex.stopwords and lex.synonyms["公款吃喝"] == "违规吃喝"
     with pytest.raises(FileNotFoundError, match="找不到词表文件"):
-        pr.load_lexicon("/nonexistent/stop.txt")
+        read_lexicon(stopwords="/nonexistent/stop.txt")
 
 
 def test_sample_recovery():
@@ -268,7 +271,7 @@ def test_sample_recovery():
     p = s.problems
     assert pr.counts(p, "aspect").n.sum() == len(p)
     assert pr.review_funnel(p).set_index("stage").n["collected"] == len(p)
-    f = pr.keyword_frequencies(p, lexicon=pr.load_lexicon(), exclude=s.units.name_zh.tolist())
+    f = pr.keyword_frequencies(p, lexicon=read_lexicon(), exclude=s.units.name_zh.tolist())
     names = set(s.units.name_zh)
     assert not any(n in t or t in n for t in f.term for n in names)
     assert (f.n_docs >= 3).all()

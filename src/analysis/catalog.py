@@ -86,12 +86,25 @@ def read_framework(path: str | Path | None = None) -> pd.DataFrame:
     return load_framework(path or FRAMEWORK)
 
 
-def read_lexicon(folder: str | Path | None = None):
-    """The keyword lexicon (stop words, synonyms) of ``data/lexicon``."""
-    from .problems import load_lexicon
+def read_lexicon(folder: str | Path | None = None, stopwords: str | Path | None = None,
+                 synonyms: str | Path | None = None):
+    """The keyword lexicon (:class:`analysis.problems.Lexicon`): the stop-word list (one term a
+    line, ``#`` comments) and the synonym table (CSV ``variant,canonical``), by default
+    ``data/lexicon/stopwords.txt`` and ``synonyms.csv``. A missing file raises an error naming it."""
+    from .problems import Lexicon
 
     folder = Path(folder) if folder else LEXICON
-    return load_lexicon(folder / "stopwords.txt", folder / "synonyms.csv")
+    sw_path = Path(stopwords) if stopwords else folder / "stopwords.txt"
+    syn_path = Path(synonyms) if synonyms else folder / "synonyms.csv"
+    for p in (sw_path, syn_path):
+        if not p.exists():
+            raise FileNotFoundError(f"找不到词表文件 {p} / lexicon file not found: {p}")
+    words = [w.strip() for w in sw_path.read_text(encoding="utf-8").splitlines()]
+    stop = frozenset(w for w in words if w and not w.startswith("#"))
+    syn = pd.read_csv(syn_path, dtype=str, keep_default_na=False, comment="#")
+    if list(syn.columns[:2]) != ["variant", "canonical"]:
+        raise ValueError(f"同义词表须有列 variant,canonical / {syn_path} must have columns variant,canonical")
+    return Lexicon(stop, {v.strip(): c.strip() for v, c in zip(syn.variant, syn.canonical) if v.strip() and c.strip()})
 
 
 def pseudonym_key_path(path: str | Path | None = None) -> Path:

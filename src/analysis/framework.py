@@ -30,7 +30,6 @@ import pandas as pd
 
 from .errors import InputError, Issue
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "framework" / "framework.csv"
 
 COLUMNS = [
     "code", "parent", "level", "name_zh", "name_en", "weight", "role", "direction", "target",
@@ -54,7 +53,9 @@ def load_framework(path: str | Path | None = None) -> pd.DataFrame:
 
     Raises :class:`InputError` listing every problem (row, column, reason) at once.
     """
-    path = Path(path) if path else DEFAULT_PATH
+    if path is None:
+        from .catalog import FRAMEWORK as path
+    path = Path(path)
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         raw = pd.read_excel(path, dtype=str)
     else:

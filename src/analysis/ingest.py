@@ -1008,7 +1008,7 @@ def _ingest(wh: Warehouse, paths: list[Path], replace: bool, framework, command:
         fw, fw_source = fwmod.load_framework(framework), str(framework)
     else:
         stored = wh.table("framework")
-        fw, fw_source = (wh.framework(), None) if len(stored) else (fwmod.load_framework(), str(fwmod.DEFAULT_PATH))
+        fw, fw_source = (wh.framework(), None) if len(stored) else (fwmod.load_framework(), "data/framework/framework.csv")
     report = IngestReport()
     loaded_hashes = wh.loaded_hashes()
     issues: list[Issue] = []

@@ -11,7 +11,7 @@ Member departments supply a problem list per focal unit and year (``problems`` t
 - which problems come back (:func:`recurring`: same unit and category in consecutive years);
 - the review funnel, collected → kept → fed back (:func:`review_funnel`);
 - what the descriptions talk about (:func:`keyword_frequencies`, :func:`rising_keywords`, jieba
-  segmentation with user-editable stop-word and synonym lists, :func:`load_lexicon`);
+  segmentation with user-editable stop-word and synonym lists, :func:`analysis.catalog.read_lexicon`);
 - whether units with more problems of an aspect score lower on the matching dimension
   (:func:`index_link`, Spearman rank correlation).
 
@@ -40,7 +40,6 @@ from .frames import as_list
 from .multitest import adjust_pvalues
 from .panel import units_by_year
 
-LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 ASPECTS = ("D1", "D2", "D3", "D4", "D5", "D6")
 #: Columns that hold free text from the data and never leave unless ``internal=True``.
 FREE_TEXT = ("description",)
@@ -379,24 +378,6 @@ class Lexicon:
 
     def with_words(self, words) -> "Lexicon":
         return Lexicon(self.stopwords, dict(self.synonyms), tuple(sorted(set(self.user_words) | set(words))))
-
-
-def load_lexicon(stopwords_path: str | Path | None = None, synonyms_path: str | Path | None = None) -> Lexicon:
-    """Read the stop-word list (one term a line, ``#`` comments) and the synonym table
-    (CSV ``variant,canonical``); defaults are ``data/lexicon/stopwords.txt`` and
-    ``data/lexicon/synonyms.csv``. A missing file raises an error naming it."""
-    sw_path = Path(stopwords_path) if stopwords_path else LEXICON_DIR / "stopwords.txt"
-    syn_path = Path(synonyms_path) if synonyms_path else LEXICON_DIR / "synonyms.csv"
-    for p in (sw_path, syn_path):
-        if not p.exists():
-            raise FileNotFoundError(f"找不到词表文件 {p} / lexicon file not found: {p}")
-    words = [w.strip() for w in sw_path.read_text(encoding="utf-8").splitlines()]
-    stop = frozenset(w for w in words if w and not w.startswith("#"))
-    syn = pd.read_csv(syn_path, dtype=str, keep_default_na=False, comment="#")
-    if list(syn.columns[:2]) != ["variant", "canonical"]:
-        raise ValueError(f"同义词表须有列 variant,canonical / {syn_path} must have columns variant,canonical")
-    pairs = {v.strip(): c.strip() for v, c in zip(syn.variant, syn.canonical) if v.strip() and c.strip()}
-    return Lexicon(stop, pairs)
 
 
 @functools.lru_cache(maxsize=8)
