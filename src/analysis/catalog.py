@@ -107,12 +107,6 @@ def read_lexicon(folder: str | Path | None = None, stopwords: str | Path | None 
     return Lexicon(stop, {v.strip(): c.strip() for v, c in zip(syn.variant, syn.canonical) if v.strip() and c.strip()})
 
 
-def pseudonym_key_path(path: str | Path | None = None) -> Path:
-    """Where the pseudonym key lives: ``path``, else ``$ANALYSIS_PSEUDONYM_KEY``, else
-    ``secrets/pseudonym.key`` (outside ``reports/``, never published)."""
-    return Path(path or os.environ.get("ANALYSIS_PSEUDONYM_KEY") or SECRETS / "pseudonym.key").expanduser().resolve()
-
-
 # --------------------------------------------------------------------------- the warehouse
 
 @dataclass

@@ -32,8 +32,9 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_KEY_PATH = ROOT / "secrets" / "pseudonym.key"
+from ..catalog import ROOT, SECRETS
+
+DEFAULT_KEY_PATH = SECRETS / "pseudonym.key"
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
 PREFIX = {"zh": "单位", "en": "Unit"}
 #: Free-text columns of the data model (problem descriptions, observation notes, focal-unit reasons).
