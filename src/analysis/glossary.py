@@ -198,6 +198,7 @@ _C = {
 }
 _C.update({
     # periods, comparisons and diagnoses
+    "n_warnings": ("预警数", "Warnings", "count"), "area": ("分管领域", "Leadership area", "category"),
     "compared_with": ("比较对象", "Compared with", "category"), "from_period": ("起始期别", "From period", "text"), "score_then": ("比较期得分", "Score then", "score"),
     "grade_then": ("比较期等级", "Grade then", "grade"), "peer_mean": ("同期全体平均", "Mean of all units", "score"),
     "score_from": ("起始得分", "Score at start", "score"), "rank_from": ("起始排名", "Rank at start", "rank"),

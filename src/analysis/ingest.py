@@ -74,7 +74,7 @@ SIZE_FIELDS = ("staff", "party_members", "residents")
 ALIASES = {
     "单位代码": "unit_id", "年度": "year", "期别": "period", "指标代码": "indicator", "数值": "value",
     "报送部门": "source", "备注": "note", "单位名称": "name_zh", "英文名称": "name_en", "单位类型": "type",
-    "片区": "region", "在编人数": "staff", "党员数": "party_members", "服务人口": "residents",
+    "片区": "region", "分管领域": "area", "在编人数": "staff", "党员数": "party_members", "服务人口": "residents",
     "起始年度": "valid_from", "终止年度": "valid_to", "并入单位": "successor_id", "问题编号": "problem_id",
     "问题来源": "source", "方面": "aspect", "问题类别": "category", "问题描述": "description",
     "严重程度": "severity", "整改状态": "status", "整改时限": "deadline", "完成日期": "rectified_on",
@@ -85,7 +85,7 @@ ALIASES = {
 COLUMNS = {
     "observations": ["unit_id", "year", "period", "indicator", "value", "source", "note"],
     "units": ["unit_id", "name_zh", "name_en", "type", "region", "staff", "party_members", "residents",
-              "valid_from", "valid_to", "successor_id"],
+              "valid_from", "valid_to", "successor_id", "area"],
     "focal_units": ["unit_id", "year", "reason"],
     "problems": ["problem_id", "unit_id", "year", "source", "aspect", "category", "description", "severity",
                  "status", "deadline", "rectified_on", "kept", "fed_back", "round_id", "status_on"],
@@ -118,6 +118,7 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
             "name_en": pa.Column(**opt_text), "type": pa.Column(str, pa.Check.isin(UNIT_TYPES), nullable=False),
             "region": pa.Column(**text), "staff": size, "party_members": size, "residents": size,
             "valid_from": opt_year, "valid_to": opt_year, "successor_id": pa.Column(**opt_text),
+            "area": pa.Column(**opt_text),
         }, unique=["unit_id", "valid_from"], coerce=True, report_duplicates="exclude_first"),
         "focal_units": pa.DataFrameSchema({
             "unit_id": pa.Column(**text), "year": year, "reason": pa.Column(**opt_text),

@@ -500,7 +500,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         from .site import write_site_index, write_year_index
 
-        write_year_index(tmp_dir, site_manifest(manifest), lang=cfg.lang)
+        areas = _area_pages(inputs, results, tmp_dir, int(year), period, cfg.lang, label)
+        write_year_index(tmp_dir, site_manifest(manifest) | {"areas": areas}, lang=cfg.lang)
         _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
@@ -517,6 +518,21 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         _relocate(r, tmp_dir, year_dir, audit_dir, final_audit)
     return RunSummary(ok=not failures, index_path=year_dir / "index.html", manifest_path=final_audit / "manifest.json",
                       failures=failures, results=results, seconds=time.perf_counter() - t0, audit_dir=final_audit)
+
+
+def _area_pages(inputs, results: list[NotebookResult], folder: Path, year: int, period: str, lang: str,
+                label: str) -> list[dict[str, str]]:
+    """With unit diagnoses in the run, one digest page per leadership area (分管领域) linking them."""
+    from .periods import Period
+    from .site import write_area_pages
+    from .summaries import area_digest
+
+    pages = {u["unit_id"]: str(Path(u["html"]).relative_to(folder)) for r in results for u in r.units if u.get("html")}
+    if not pages:
+        return []
+    digest = area_digest(inputs, year, period)
+    digest = digest[digest.unit_id.astype(str).isin(pages)]
+    return write_area_pages(folder, digest, Period.parse(label).label(lang), lang, pages) if len(digest) else []
 
 
 def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label: str, pdf: bool) -> None:

@@ -175,27 +175,30 @@ _DEPT_AREAS = ["党群工作", "政法工作", "经济工作", "社会事业"]
 
 
 def _unit_attributes(units: pd.DataFrame) -> pd.DataFrame:
-    """The leadership area (分管领域) and a numeric attribute usable as a denominator (``budget``,
-    annual budget in 10,000 yuan = 25 × staff). Deterministic: no random draw, so the rest of the
-    sample is the same with or without them."""
+    """A numeric attribute usable as a denominator (``budget``, annual budget in 10,000 yuan =
+    25 × staff). Deterministic: no random draw, so the rest of the sample is the same with or without it."""
+    return units.assign(budget=units.staff.astype(float) * 25.0)
+
+
+def _areas(units: pd.DataFrame) -> pd.DataFrame:
+    """The leadership area (分管领域) of every unit: departments are spread over the areas, the
+    other types follow their kind. Deterministic: no random draw."""
     first = units.drop_duplicates("unit_id").reset_index(drop=True)
     dept = {u: _DEPT_AREAS[i % len(_DEPT_AREAS)] for i, u in enumerate(first.unit_id[first.type == "department"])}
-    area = units.unit_id.map(dept).fillna(units.type.map(AREAS)).fillna("其他")
-    return units.assign(area=area, budget=units.staff.astype(float) * 25.0)
+    return units.assign(area=units.unit_id.map(dept).fillna(units.type.map(AREAS)).fillna("其他"))
 
 
 def generate(n_units: int = 80, years=range(2019, 2025), seed: int = 20241,
              unit_attributes: bool = False) -> SampleData:
     """Generate the sample city deterministically (same arguments → identical tables).
 
-    ``unit_attributes`` adds the units' leadership area (``area``, 分管领域) and a numeric
-    ``budget`` column (a denominator other than the size fields); off by default until ingest
-    accepts extra unit columns.
+    Every unit has its leadership area (``area``, 分管领域). ``unit_attributes`` adds a numeric
+    ``budget`` column (a denominator other than the size fields, for the library's tests).
     """
     rng = np.random.default_rng(seed)
     years = np.asarray(list(years), dtype=int)
     fw = fwmod.load_framework()
-    units = _unit_table(n_units, int(years[0]), rng)
+    units = _areas(_unit_table(n_units, int(years[0]), rng))
     if unit_attributes:
         units = _unit_attributes(units)
     ids = units.drop_duplicates("unit_id")

@@ -274,14 +274,16 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
     head = ["报告", "状态", "错误(单元格 / 原因)", "用时(秒)", "审计文件"] if zh else \
         ["Report", "Status", "Error (cell / reason)", "Seconds", "Audit files"]
     n_failed = sum(not r["ok"] for r in manifest["notebooks"])
-    meta = [("期别" if zh else "Period", str(manifest.get("label") or manifest["year"])),
+    meta = [("期别" if zh else "Period", Period.parse(manifest.get("label") or str(manifest["year"])).label(lang)),
             ("生成时间" if zh else "Generated", manifest["finished"]),
             ("数据仓库哈希" if zh else "Warehouse hash", manifest["warehouse"].get("content_hash", "")),
             ("框架版本" if zh else "Framework version", str(manifest.get("framework_version", ""))),
             ("软件版本" if zh else "Software version", manifest["analysis_version"]),
             ("Git", manifest.get("git_commit") or "—")]
-    label = manifest.get("label") or str(manifest["year"])
-    title = f"{label} 政治生态分析研判报告" if zh else f"Political ecology reports {label}"
+    from .periods import Period
+
+    label = Period.parse(manifest.get("label") or str(manifest["year"])).label(lang)
+    title = f"{label}政治生态分析研判报告" if zh else f"Political ecology reports, {label}"
     body = (f"<h1>{html.escape(title)}</h1><dl>"
             + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in meta) + "</dl>"
             + (f'<p class="failed">{n_failed} {"份报告失败" if zh else "report(s) failed"}</p>' if n_failed else "")
@@ -289,6 +291,9 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
             + "".join(rows) + "</tbody></table>"
             + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + _finder(zh) + "".join(unit_blocks)
                if unit_blocks else "")
+            + (f'<h2>{"按分管领域汇总" if zh else "By leadership area"}</h2><ul>'
+               + "".join(f'<li><a href="{html.escape(a["html"])}">{html.escape(a["area"])}</a></li>'
+                         for a in manifest.get("areas", [])) + "</ul>" if manifest.get("areas") else "")
             + _topic_list(year_dir, zh)
             + "<p>" + ("" if manifest.get("publish") else '<a href="manifest.json">manifest.json</a> · ')
             + '<a href="../index.html">' + ("全部期别" if zh else "All periods") + "</a></p>")
@@ -511,4 +516,44 @@ def workbook_tables(nb_tables: list[dict[str, Any]]) -> list[tuple[str, str, pd.
             continue
         caption = str(t.get("caption") or t["name"])
         out.append((caption, caption, df))
+    return out
+
+
+def write_area_pages(folder: str | Path, digest: pd.DataFrame, label: str, lang: str = "zh",
+                     unit_pages: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """One page per leadership area (分管领域), addressed to the member responsible for it: the
+    area's units with index, grade, rank, change on the previous period and warnings, each linked
+    to its diagnosis. ``digest`` is :func:`analysis.summaries.area_digest`; ``unit_pages`` maps a
+    unit to its diagnosis page relative to ``folder``. Returns ``[{area, html}]`` for the index."""
+    from .glossary import column_label, format_number, value_label
+    from .plots import grade_label
+
+    folder = Path(folder)
+    zh = lang == "zh"
+    unit_pages = unit_pages or {}
+    out = []
+    for i, (area, part) in enumerate(digest.groupby("area", sort=True), start=1):
+        cols = ["unit_id", f"name_{lang}", "type", "score", "grade", "rank", "change", "n_warnings"]
+        head = "".join(f"<th>{html.escape(column_label(c, lang))}</th>" for c in cols)
+        rows = []
+        for r in part.itertuples(index=False):
+            link = unit_pages.get(str(r.unit_id))
+            uid = html.escape(str(r.unit_id))
+            cells = [f'<a href="../{html.escape(link)}">{uid}</a>' if link else uid,
+                     html.escape(str(getattr(r, f"name_{lang}") or "")), html.escape(value_label(r.type, lang, column="type")),
+                     format_number(r.score, "score"), f'<span class="grade-{r.grade}">{html.escape(grade_label(r.grade, lang))}</span>'
+                     if isinstance(r.grade, str) else "—", format_number(r.rank, "rank"), format_number(r.change, "score"),
+                     format_number(r.n_warnings, "count")]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        red = int((part.grade == "red").sum())
+        title = (f"{area} · 分管领域单位诊断汇总 · {label}" if zh else f"{area} · units of the area · {label}")
+        intro = (f"本领域 {len(part)} 个单位,其中红色等级 {red} 个;点击单位代码查看其诊断书。" if zh else
+                 f"{len(part)} units in this area, {red} of them red; follow a unit code to its diagnosis.")
+        body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p><table><thead><tr>{head}</tr></thead><tbody>"
+                + "".join(rows) + "</tbody></table>"
+                + f'<p><a href="../index.html">{"返回本期索引" if zh else "Back to the index"}</a></p>')
+        path = folder / "areas" / f"area-{i:02d}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_page(title, body, lang), encoding="utf-8")
+        out.append({"area": str(area), "html": f"areas/{path.name}"})
     return out

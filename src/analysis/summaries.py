@@ -163,3 +163,32 @@ def trend_class_counts(findings, lang: str = "zh", framework: pd.DataFrame | Non
     if framework is not None:
         out.insert(1, "node_name", out.node.map(labels(framework, lang)))
     return out
+
+
+def area_digest(data, year: int, period: str = "Y") -> pd.DataFrame:
+    """The units of every leadership area (分管领域) with their index, grade and rank in the
+    period, the change on the previous period and their warnings: what the leadership member
+    responsible for an area receives with the diagnoses. Columns ``area, unit_id, name_zh,
+    name_en, type, score, grade, rank, change, n_warnings``; empty when the units have no area."""
+    from .periods import Period
+
+    roster = units_for_year(data.units, year)
+    if "area" not in roster.columns or roster.area.isna().all():
+        return pd.DataFrame(columns=["area", "unit_id", "name_zh", "name_en", "type", "score", "grade", "rank",
+                                     "change", "n_warnings"])
+    if period == "Y":
+        ix, key, now, before = data.index, "year", year, year - 1
+    else:
+        p = Period.parse(period, year=year)
+        ix, key, now, before = data.period_index.result, "period", str(p), str(p.previous())
+    index = (ix.scores[ix.scores.level == 0].drop(columns=["node", "level"])
+             .merge(ix.grades[["unit_id", key, "grade"]], on=["unit_id", key], how="left"))
+    cur = index[index[key] == now][["unit_id", "score", "grade", "rank"]]
+    prev = index[index[key] == before][["unit_id", "score"]].rename(columns={"score": "previous"})
+    warn = ix.early_warnings[ix.early_warnings[key] == now].groupby("unit_id").size().rename("n_warnings")
+    out = (roster[["area", "unit_id", "name_zh", "name_en", "type"]].merge(cur, on="unit_id", how="left")
+           .merge(prev, on="unit_id", how="left").merge(warn, on="unit_id", how="left"))
+    out["change"] = out.score - out.previous
+    out["n_warnings"] = out.n_warnings.fillna(0).astype(int)
+    cols = ["area", "unit_id", "name_zh", "name_en", "type", "score", "grade", "rank", "change", "n_warnings"]
+    return out.sort_values(["area", "rank"])[cols].reset_index(drop=True)

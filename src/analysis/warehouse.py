@@ -45,7 +45,7 @@ TABLES: dict[str, str] = {
     "framework_versions": "hash VARCHAR PRIMARY KEY, source VARCHAR, recorded_at TIMESTAMP, first_year INTEGER, last_year INTEGER",
     "units": ("unit_id VARCHAR NOT NULL, name_zh VARCHAR, name_en VARCHAR, type VARCHAR, region VARCHAR, "
               "staff DOUBLE, party_members DOUBLE, residents DOUBLE, valid_from INTEGER, valid_to INTEGER, "
-              "successor_id VARCHAR"),
+              "successor_id VARCHAR, area VARCHAR"),
     "focal_units": "unit_id VARCHAR NOT NULL, year INTEGER NOT NULL, reason VARCHAR, PRIMARY KEY (unit_id, year)",
     "observations": ("unit_id VARCHAR NOT NULL, year INTEGER NOT NULL, period VARCHAR NOT NULL, "
                      "indicator VARCHAR NOT NULL, value DOUBLE NOT NULL, source VARCHAR, note VARCHAR, "
@@ -66,7 +66,7 @@ TABLES: dict[str, str] = {
     # schema 2: replaced unit and problem records are kept, as replaced observations always were
     "unit_history": ("unit_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, type VARCHAR, region VARCHAR, "
                      "staff DOUBLE, party_members DOUBLE, residents DOUBLE, valid_from INTEGER, valid_to INTEGER, "
-                     "successor_id VARCHAR, replaced_at TIMESTAMP, replaced_by VARCHAR"),
+                     "successor_id VARCHAR, replaced_at TIMESTAMP, replaced_by VARCHAR, area VARCHAR"),
     "problem_history": ("problem_id VARCHAR, unit_id VARCHAR, year INTEGER, source VARCHAR, aspect VARCHAR, "
                         "category VARCHAR, description VARCHAR, severity VARCHAR, status VARCHAR, deadline DATE, "
                         "rectified_on DATE, kept BOOLEAN, fed_back BOOLEAN, replaced_at TIMESTAMP, "
@@ -106,6 +106,8 @@ def _v3_problem_history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE problems ADD COLUMN IF NOT EXISTS status_on DATE")
     for col in ("round_id VARCHAR", "status_on DATE"):
         con.execute(f"ALTER TABLE problem_history ADD COLUMN IF NOT EXISTS {col}")
+    for table in ("units", "unit_history"):  # the leadership area (分管领域) of a unit
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS area VARCHAR")
     for name in ("problem_status_history", "inspection_rounds"):
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({TABLES[name]})")
     con.execute(
