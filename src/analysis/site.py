@@ -274,15 +274,15 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
     head = ["报告", "状态", "错误(单元格 / 原因)", "用时(秒)", "审计文件"] if zh else \
         ["Report", "Status", "Error (cell / reason)", "Seconds", "Audit files"]
     n_failed = sum(not r["ok"] for r in manifest["notebooks"])
-    meta = [("期别" if zh else "Period", Period.parse(manifest.get("label") or str(manifest["year"])).label(lang)),
+    from .periods import Period
+
+    label = Period.parse(manifest.get("label") or str(manifest["year"])).label(lang)
+    meta = [("期别" if zh else "Period", label),
             ("生成时间" if zh else "Generated", manifest["finished"]),
             ("数据仓库哈希" if zh else "Warehouse hash", manifest["warehouse"].get("content_hash", "")),
             ("框架版本" if zh else "Framework version", str(manifest.get("framework_version", ""))),
             ("软件版本" if zh else "Software version", manifest["analysis_version"]),
             ("Git", manifest.get("git_commit") or "—")]
-    from .periods import Period
-
-    label = Period.parse(manifest.get("label") or str(manifest["year"])).label(lang)
     title = f"{label}政治生态分析研判报告" if zh else f"Political ecology reports, {label}"
     body = (f"<h1>{html.escape(title)}</h1><dl>"
             + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in meta) + "</dl>"
