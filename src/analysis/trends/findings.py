@@ -339,11 +339,11 @@ def _power_table(units, groups, cpt, ys, q, *, alpha, method, reps, seed) -> pd.
 
 def _power_note(test, n, p_min, a, mds, noise, alpha) -> str:
     if not a["testable"]:
-        return (f"{n} 年时 {test} 最小可达 p = {p_min:.3g} ≥ {alpha:g},无法检验 / at {n} years {test} "
-                f"cannot reach p < {alpha:g} (smallest p {p_min:.3g})")
-    s = (f"{n} 年时 {test} 最小可达 p = {p_min:.3g};单独一个发现在 {a['m']} 项检验的族中校正后最小 p = "
-         f"{a['p_adj_alone']:.3g} / at {n} years the smallest p of {test} is {p_min:.3g}; a lone discovery in "
-         f"a family of {a['m']} reaches {a['p_adj_alone']:.3g} after adjustment")
+        return (f"{n} 年时 {test} 最小可达 p = {_num(p_min)} ≥ {alpha:g},无法检验 / at {n} years {test} "
+                f"cannot reach p < {alpha:g} (smallest p {_num(p_min)})")
+    s = (f"{n} 年时 {test} 最小可达 p = {_num(p_min)};单独一个发现在 {a['m']} 项检验的族中校正后最小 p = "
+         f"{_num(a['p_adj_alone'])} / at {n} years the smallest p of {test} is {_num(p_min)}; a lone discovery in "
+         f"a family of {a['m']} reaches {_num(a['p_adj_alone'])} after adjustment")
     if np.isfinite(mds):
         s += (f";功效 0.8 的最小可检测斜率约为每年 {mds:.2f} 个噪声标准差(约 {mds * noise:.2f} 分)"
               f" / minimum detectable slope at power 0.8: {mds:.2f} noise SD per year (about {mds * noise:.2f} points)")
@@ -365,6 +365,16 @@ TEST_NAMES = {"moderated_t": ("调节 t 检验", "moderated t-test"), "panel_fe"
 GROUP_NAMES = {"region": ("片区", "region"), "type": ("类型", "type")}
 
 
+def _num(x: float) -> str:
+    """A small probability in plain decimals (0.0028, 0.000025), never in scientific notation."""
+    return f"{x:.6f}".rstrip("0").rstrip(".") if x < 0.01 else f"{x:.3f}"
+
+
+def _p(p: float) -> str:
+    """A p-value as a sentence shows it: ``< 0.001`` below that, else three decimals."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 def _test_name(test: str, lang: int) -> str:
     return TEST_NAMES.get(test, ("Mann–Kendall 检验", "Mann–Kendall test") if str(test).startswith("mk") else (test, test))[lang]
 
@@ -376,17 +386,17 @@ def _headlines(units, groups, cpt, framework, *, alpha) -> list[str]:
     sig = units[units["classification"].isin(["improving", "deteriorating"])].sort_values(["level", "p_adj"])
     for r in sig.head(10).itertuples(index=False):
         zh = "显著改善" if r.classification == "improving" else "显著恶化"
-        out.append(f"单位 {r.unit_id} 的{_node_name(framework, r.node)}{zh}({_test_name(r.test, 0)},校正后 p = {r.p_adj:.2g})"
-                   f" / unit {r.unit_id} {r.classification} on {r.node} ({_test_name(r.test, 1)}, adjusted p = {r.p_adj:.2g})")
+        out.append(f"单位 {r.unit_id} 的{_node_name(framework, r.node)}{zh}({_test_name(r.test, 0)},校正后 p {_p(r.p_adj)})"
+                   f" / unit {r.unit_id} {r.classification} on {r.node} ({_test_name(r.test, 1)}, adjusted p {_p(r.p_adj)})")
     if len(groups):
         gs = groups[groups["classification"].isin(["improving", "deteriorating"])].sort_values("p_adj")
         for r in gs.head(10).itertuples(index=False):
             zh = "显著改善" if r.classification == "improving" else "显著恶化"
             kind = GROUP_NAMES.get(r.group_by, (r.group_by, r.group_by))
             out.append(f"{kind[0]} {value_label(r.group, 'zh', column=r.group_by)} 整体在{_node_name(framework, r.node)}上"
-                       f"{zh}({_test_name(r.test, 0)},校正后 p = {r.p_adj:.2g}) / {kind[1]} "
+                       f"{zh}({_test_name(r.test, 0)},校正后 p {_p(r.p_adj)}) / {kind[1]} "
                        f"{value_label(r.group, 'en', column=r.group_by)} {r.classification} as a whole on {r.node} "
-                       f"({_test_name(r.test, 1)}, adjusted p = {r.p_adj:.2g})")
+                       f"({_test_name(r.test, 1)}, adjusted p {_p(r.p_adj)})")
     short = int((units["classification"] == "not testable at this length").sum())
     if short:
         out.append(f"{short} 个单位×指标序列在此长度下无法检验(不是“无趋势”)/ {short} unit × node series cannot "
@@ -397,6 +407,6 @@ def _headlines(units, groups, cpt, framework, *, alpha) -> list[str]:
         out.append(f"Pettitt 突变点检验在 {n_short} 个序列上因长度不足无法检验 / the Pettitt change-point test "
                    f"cannot reject on {n_short} series at their length")
     for r in cps.head(5).itertuples(index=False):
-        out.append(f"单位 {r.unit_id} 的 {r.node} 在 {int(r.change_time)} 年后出现突变(校正后 p = {r.p_adj:.3g})"
+        out.append(f"单位 {r.unit_id} 的 {r.node} 在 {int(r.change_time)} 年后出现突变(校正后 p {_p(r.p_adj)})"
                    f" / unit {r.unit_id}: change point on {r.node} after {int(r.change_time)}")
     return out
