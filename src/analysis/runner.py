@@ -165,7 +165,9 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
     else:
         result.html_path = site.export_html(nb, out_dir / f"{name}.html", lang=lang, show_code=show_code,
                                             title=title, footer=footer)
-    _write_tables(site.read_tables(nb), out_dir / "tables" / name)
+    # unit pages' tables as CSV only: an XLSX copy of each of 80 units × 10 small tables would
+    # double the folder; the officials' workbook (results.xlsx) holds the report-level tables
+    _write_tables(site.read_tables(nb), out_dir / "tables" / name, xlsx=not split_units)
     keys = site.read_keys(nb)
     sidecar = {"name": name, "ok": result.ok, "error": result.error, "cell": result.cell,
                "parameters": _recordable(parameters), "keys": keys}
@@ -205,11 +207,12 @@ def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_cod
         result.error = result.error or f"单位诊断失败 / unit diagnoses failed: {', '.join(failed)}"
 
 
-def _write_tables(tables: list[dict[str, Any]], folder: Path) -> None:
+def _write_tables(tables: list[dict[str, Any]], folder: Path, xlsx: bool = True) -> None:
     for table in tables:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{table['name']}.csv").write_bytes(table["csv"])
-        (folder / f"{table['name']}.xlsx").write_bytes(table["xlsx"])
+        if xlsx:
+            (folder / f"{table['name']}.xlsx").write_bytes(table["xlsx"])
 
 
 @contextmanager
