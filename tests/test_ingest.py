@@ -262,3 +262,22 @@ def test_failed_ingest_keeps_a_copy_of_the_warehouse_intact(units_only, tmp_path
         ingest([BAD / "duplicate_keys.csv", BAD / "truncated.xlsx"], wh)
     with Warehouse(units_only, read_only=True) as a, Warehouse(backup, read_only=True) as b:
         assert a.content_hash() == b.content_hash()
+
+
+def test_positive_list_events_ingest_and_add_their_points(loaded_warehouse, tmp_path):
+    """A positive evaluation item (framework B1: 1 point per event, at most 3 a period) loads like
+    an observation and raises the unit's index by its points: 2 events in 2024 Q1 → +2."""
+    from analysis import catalog
+    from analysis.inputs import prepare_inputs
+
+    cfg = catalog.read_run_config()
+    before = prepare_inputs(catalog.read_warehouse(loaded_warehouse), cfg, uncertainty=False).index.index()
+    path = tmp_path / "bonus.csv"
+    path.write_text("单位代码,年度,期别,指标代码,数值\nU001,2024,Q1,B1,2\n", encoding="utf-8")
+    ingest([path], loaded_warehouse, command="test")
+    after = prepare_inputs(catalog.read_warehouse(loaded_warehouse), cfg, uncertainty=False).index.index()
+    key = (after.unit_id == "U001") & (after.year == 2024)
+    change = after[key].score.iloc[0] - before[(before.unit_id == "U001") & (before.year == 2024)].score.iloc[0]
+    assert change == pytest.approx(2.0)
+    others = after[(after.unit_id != "U001") & (after.year == 2024)].set_index("unit_id").score
+    assert others.equals(before[(before.unit_id != "U001") & (before.year == 2024)].set_index("unit_id").score)

@@ -717,7 +717,7 @@ def _restore_leading_zeros(batch: Batch, df: pd.DataFrame, known: set[str], note
 
 
 def _leaf_table(fw: pd.DataFrame) -> pd.DataFrame:
-    return fw[fw.role.isin(["score", "red_line"])].drop_duplicates("code", keep="last").set_index("code")
+    return fw[fw.role.isin(["score", "red_line", *fwmod.LIST_ROLES])].drop_duplicates("code", keep="last").set_index("code")
 
 
 def _year_bounds(fw: pd.DataFrame) -> tuple[int | None, int]:
@@ -904,7 +904,7 @@ def _check_across_files(typed: list[tuple[Batch, pd.DataFrame]], issues: list[Is
 
 def _check_references(batch: Batch, df: pd.DataFrame, fw: pd.DataFrame, known_units: set[str],
                       issues: list[Issue]) -> None:
-    leaf = fw[fw.role.isin(["score", "red_line"])].drop_duplicates("code", keep="last").set_index("code")
+    leaf = fw[fw.role.isin(["score", "red_line", *fwmod.LIST_ROLES])].drop_duplicates("code", keep="last").set_index("code")
     if "unit_id" in df.columns and batch.table != "units":
         for pos in np.flatnonzero(~df.unit_id.isin(known_units).to_numpy()):
             issues.append(batch.issue("单位代码不存在(请先导入单位表)", "unknown unit_id (load the units table first)",

@@ -66,7 +66,13 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
     """
     buf = io.BytesIO()
     neutralise_formulas(df).to_excel(buf, index=False, sheet_name=sheet[:31] or "data", engine="openpyxl")
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    return reproducible_xlsx(buf.getvalue())
+
+
+def reproducible_xlsx(data: bytes) -> bytes:
+    """The same workbook with the creation time and every ZIP entry's time set to a fixed date,
+    so that the same tables give the same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):

@@ -130,7 +130,9 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
         check_parameters(notebook, parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
     (audit_dir / "params").mkdir(parents=True, exist_ok=True)
-    dump_yaml(parameters, audit_dir / "params" / f"{name}.yaml")
+    # the parameter record keeps the whole config (to rerun from it), not the run's temporary inputs path
+    dump_yaml(parameters | ({"inputs": INPUTS_MARK} if parameters.get("inputs") else {}),
+              audit_dir / "params" / f"{name}.yaml")
     result = NotebookResult(name=name, notebook=notebook.name, title=title or name, parameters=parameters)
     ipynb = audit_dir / f"{name}.ipynb"
     start = time.perf_counter()
@@ -181,8 +183,11 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
 
 def _recordable(parameters: dict[str, Any]) -> dict[str, Any]:
     """Parameters as the sidecar and manifest record them: the run config is in the manifest once."""
-    shown = {"config": "<manifest: effective_config>", "inputs": "<the run's inputs, removed after the run>"}
+    shown = {"config": "<manifest: effective_config>", "inputs": INPUTS_MARK}
     return {k: (shown[k] if k in shown and v else v) for k, v in parameters.items()}
+
+
+INPUTS_MARK = "<the run's inputs, removed after the run>"
 
 
 def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_code: bool, footer: str) -> None:

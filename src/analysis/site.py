@@ -16,6 +16,7 @@ import base64
 import copy
 import functools
 import html
+import io
 import json
 import re
 import shutil
@@ -26,7 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from .report import CUSTOM_MIMES, KEYS_MIME, SECTION_MIME, TABLE_MIME, TEMPLATE_DIR, neutralise_formulas
+from .report import (CUSTOM_MIMES, KEYS_MIME, SECTION_MIME, TABLE_MIME, TEMPLATE_DIR, neutralise_formulas,
+                     reproducible_xlsx)
 
 def read_keys(nb) -> dict[str, Any]:
     """Key numbers recorded with :meth:`Report.key` in an executed notebook."""
@@ -494,7 +496,9 @@ def write_workbook(tables: list[tuple[str, str, pd.DataFrame]], path: str | Path
     toc.freeze_panes = "A3"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    Path(path).write_bytes(reproducible_xlsx(buf.getvalue()))  # same tables, same bytes
     return path
 
 

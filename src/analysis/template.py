@@ -93,7 +93,7 @@ def write_templates(framework: pd.DataFrame, units: pd.DataFrame, year: int, out
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fw = fwmod.for_year(framework, year)
-    leaves = fw[fw.role.isin(["score", "red_line"])]
+    leaves = fw[fw.role.isin(["score", "red_line", *fwmod.LIST_ROLES])]
     active = units_for_year(units, year).sort_values("unit_id")
     paths = []
     for department, group in leaves.groupby("lead_department", sort=True):
