@@ -107,8 +107,8 @@ if compare_with:
     rp.table(by_dimension, t(f"各维度平均得分与对综合指数变化的平均贡献({compare_with}→{year})",
                              f"Mean dimension scores and mean contributions to the change ({compare_with}→{year})"),
              name="comparison_by_dimension")
-    rp.table(changed, t(f"各单位综合指数变化及其按维度的精确分解(各维度贡献与交互项之和等于变化)",
-                        f"Change of every unit's index, decomposed exactly by dimension (contributions plus interaction = change)"),
+    rp.table(changed, t("各单位综合指数变化及其按维度的精确分解(各维度贡献与交互项之和等于变化)",
+                        "Change of every unit's index, decomposed exactly by dimension (contributions plus interaction = change)"),
              name="comparison_units")
 
 # %%

@@ -290,7 +290,7 @@ def main(argv=None) -> int:
                 path.unlink()
             rows.append(stats)
             print(json.dumps(stats), flush=True)
-    print(f"\n| kind | inputs | loaded | located error | findings | max s | max RSS MB | max input KB |")
+    print("\n| kind | inputs | loaded | located error | findings | max s | max RSS MB | max input KB |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for s in rows:
         print(f"| {s['kind']} | {s['inputs']} | {s['loaded']} | {s['input_error']} | {s['findings']} | "

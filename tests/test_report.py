@@ -268,7 +268,6 @@ def test_year_index_marks_failures_with_cell_and_error(tmp_path):
 
 
 def test_site_index_lists_every_year(tmp_path):
-    import json
 
     from analysis.runner import site_manifest
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis.catalog import read_index_config
 from analysis.errors import ConfigError
-from analysis.scoring import IndexConfig, build_index, load_config
+from analysis.scoring import IndexConfig, build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 from analysis.scoring.grades import assign_grades, grade_codes, quantile_cutoffs

@@ -22,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
-import statsmodels.formula.api as smf
 
 from analysis.trends import (DEFAULT_VARIANT, adjust_pvalues, classify_group_trends,
                              classify_trends, mann_kendall,

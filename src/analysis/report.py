@@ -259,11 +259,11 @@ class Report:
         """How a unit is shown: ``U017 名称``, or its keyed pseudonym in publish mode."""
         if not self.publish:
             return f"{unit_id} {name}".strip()
-        from .publish import pseudonym, _key
+        from .publish import pseudonym, resolve_key
 
         uid = str(unit_id)
         if uid not in self._pseudonyms:
-            self._pseudonyms[uid] = pseudonym(uid, _key(self.pseudonym_key), lang=self.lang)
+            self._pseudonyms[uid] = pseudonym(uid, resolve_key(self.pseudonym_key), lang=self.lang)
         return self._pseudonyms[uid]
 
     def pick(self, text: object) -> str:

@@ -5,7 +5,6 @@ The unit ids (U001...) and indicator codes exist in the sample city and default 
 """
 from pathlib import Path
 
-import io
 import re
 import sys
 import zipfile

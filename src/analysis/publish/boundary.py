@@ -36,7 +36,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .core import FREE_TEXT_COLUMNS, PERSON_COLUMNS, PREFIX, _key, pseudonym_map
+from .core import FREE_TEXT_COLUMNS, PERSON_COLUMNS, PREFIX, resolve_key, pseudonym_map
 from .scan import find_token
 
 REDACTED = "〔已删除 / redacted〕"
@@ -353,7 +353,7 @@ def publish_inputs(tables: Mapping[str, Any], key: bytes | str | Path | None = N
         raise ValueError("publish_inputs 需要 units 表 / publish_inputs needs the units table")
     if lang not in PREFIX:
         raise ValueError(f"lang 须为 zh 或 en / lang must be zh or en, got {lang!r}")
-    k_bytes = _key(key)
+    k_bytes = resolve_key(key)
     units = tables["units"]
     problems = tables.get("problems") if isinstance(tables.get("problems"), pd.DataFrame) else None
     # every unit code anywhere in a frame's id column is pseudonymised, not only the units table's

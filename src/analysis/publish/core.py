@@ -32,7 +32,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..catalog import ROOT, SECRETS
+from ..catalog import ROOT, SECRETS  # noqa: F401  (ROOT: the project root, re-exported for callers)
 
 DEFAULT_KEY_PATH = SECRETS / "pseudonym.key"
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
@@ -81,7 +81,7 @@ def load_or_create_key(path: str | Path | None = None) -> bytes:
     return key
 
 
-def _key(key: bytes | str | Path | None) -> bytes:
+def resolve_key(key: bytes | str | Path | None) -> bytes:
     if isinstance(key, bytes):
         return key
     return load_or_create_key(key)
@@ -109,7 +109,7 @@ def pseudonym(unit_id: str, key: bytes, length: int = 6, lang: str = "zh") -> st
 def pseudonym_map(unit_ids: Iterable, key: bytes | str | Path | None = None, length: int = 6,
                   lang: str = "zh") -> dict[str, str]:
     """unit_id → pseudonym for the given ids, collision-free (codes lengthened if needed)."""
-    k = _key(key)
+    k = resolve_key(key)
     ids = sorted({str(u) for u in unit_ids if u is not None and u == u})
     for n in range(length, 65):
         out = {u: pseudonym(u, k, n, lang) for u in ids}
@@ -144,7 +144,7 @@ def pseudonymise_tables(tables: dict[str, pd.DataFrame], key: bytes | str | Path
     shows the pseudonym without a code change); free-text columns are dropped, and so is the
     free-text ``reason`` of the ``focal_units`` table. Tables without unit codes pass unchanged.
     """
-    k = _key(key)
+    k = resolve_key(key)
     ids = set()
     for df in tables.values():
         for c in ("unit_id", "successor_id"):

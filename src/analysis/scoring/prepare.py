@@ -76,7 +76,7 @@ class PreparedPanel:
     warnings: list[dict]
 
 
-def _cube(values: pd.DataFrame, years, unit_ids, codes) -> np.ndarray:
+def value_cube(values: pd.DataFrame, years, unit_ids, codes) -> np.ndarray:
     out = np.full((len(years), len(unit_ids), len(codes)), np.nan)
     if len(codes) == 0 or values.empty:
         return out
@@ -155,10 +155,9 @@ def prepare_panel(values: pd.DataFrame, framework: pd.DataFrame, units: pd.DataF
             f"{len(unknown)} unit(s) in the data are not in the units table and were ignored: {unknown[:5]}")))
     unit_ids = sorted(info.unit_id.unique().tolist())
     Y, U, L = len(years), len(unit_ids), len(leaves)
-    x = _cube(values, years, unit_ids, leaves)
-    red = _cube(values, years, unit_ids, red_lines)
+    x = value_cube(values, years, unit_ids, leaves)
+    red = value_cube(values, years, unit_ids, red_lines)
     present = np.zeros((Y, U), dtype=bool)
-    ui = {u: i for i, u in enumerate(unit_ids)}
     present[pd.Index(years).get_indexer(info.year),
             pd.Index(unit_ids).get_indexer(info.unit_id)] = True
     orphan = ~present & ~np.isnan(x).all(axis=-1)

@@ -51,7 +51,7 @@ from ..panel import yearly_values
 from .aggregate import aggregate_tree
 from .grades import GRADE_ZH, GRADES, grade_codes
 from .normalise import normalise, reference_bounds
-from .prepare import _cube
+from .prepare import value_cube
 
 COLUMNS = ["unit_id", "year", "period", "kind", "indicator", "value", "previous", "robust_z", "message"]
 PERIODS = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4}
@@ -229,8 +229,8 @@ def quarterly_index(model, observations: pd.DataFrame, framework: pd.DataFrame, 
             continue
         scale_up = v.indicator.isin(sums) & (v.n_periods > 0)
         v.loc[scale_up, "value"] = v.loc[scale_up, "value"] * 4.0 / v.loc[scale_up, "n_periods"]
-        x = _cube(v, panel.years, panel.unit_ids, list(tree.leaves))
-        red = _cube(v, panel.years, panel.unit_ids, panel.red_lines)
+        x = value_cube(v, panel.years, panel.unit_ids, list(tree.leaves))
+        red = value_cube(v, panel.years, panel.unit_ids, panel.red_lines)
         x = np.where(panel.in_force[:, None, :] & panel.scored[:, :, None], x, np.nan)
         norm = normalise(x, model.sign, model.target, n.method, ref, goalposts=model.goalposts, scale=n.scale,
                          shift=n.shift, shift_mode=n.shift_mode, z_center=n.z_center, z_spread=n.z_spread,

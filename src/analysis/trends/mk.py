@@ -42,7 +42,7 @@ def _check_args(method, alternative, alpha):
     if method not in METHODS:
         raise ValueError(f"未知方法 {method!r},可选 {METHODS} / unknown method {method!r}; one of {METHODS}")
     if alternative not in ALTERNATIVES:
-        raise ValueError(f"备择假设须为 two-sided/greater/less / alternative must be two-sided, greater or less")
+        raise ValueError("备择假设须为 two-sided/greater/less / alternative must be two-sided, greater or less")
     if not 0 < alpha < 1:
         raise ValueError("alpha 须在 0 与 1 之间 / alpha must be between 0 and 1")
     return ALTERNATIVES[alternative]
