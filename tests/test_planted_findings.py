@@ -65,3 +65,18 @@ def test_trend_report_finds_the_planted_trends_and_no_more(warehouse, tmp_path):
     # "not testable at this length" and "no significant trend" are distinct classes in the published table
     assert {"not testable at this length", "no significant trend"} <= set(pd.concat([units, groups]).classification)
     assert units.family.notna().all() and (units.n_family >= 0).all()
+
+
+def test_region_standing_finds_the_improving_region(warehouse):
+    from analysis import catalog
+    from analysis.inputs import prepare_inputs
+    from analysis.summaries import region_standing
+
+    cfg = catalog.read_run_config()
+    data = prepare_inputs(catalog.read_warehouse(warehouse), cfg, uncertainty=False)
+    standing = region_standing(data, 2024, cfg.statistics).set_index("region")
+    # R03 is planted to improve by 0.35 latent SD a year: its panel slope is positive and significant,
+    # and after six years of it the region has the highest mean index of the city
+    assert standing.loc["R03", "slope"] > 0 and standing.loc["R03", "p"] < 0.001
+    assert standing.loc["R03", "rank"] == 1
+    assert standing["rank"].min() == 1 and len(standing) == 12

@@ -145,3 +145,21 @@ def test_workbook_tables_come_typed_from_the_notebook_record():
     [(name, caption, df)] = site.workbook_tables(site.read_tables(nb))
     assert name == caption == "得分"
     assert df.unit_id.tolist() == ["010", "U2"] and df.score.tolist() == [61.5, 70.25]   # "010" is not 10
+
+
+def test_group_pages_link_units_and_state_the_regions_standing(tmp_path):
+    import pandas as pd
+
+    digest = pd.DataFrame({"region": ["R01", "R01", "R02"], "unit_id": ["U1", "U2", "U3"],
+                           "name_zh": ["甲", "乙", "丙"], "name_en": ["A", "B", "C"], "type": "county",
+                           "score": [80.0, 60.0, 70.0], "grade": ["green", "red", "blue"], "rank": [1, 3, 2],
+                           "change": [1.5, -2.0, 0.0], "n_warnings": [0, 2, 0]})
+    standing = pd.DataFrame({"region": ["R01", "R02"], "n_units": [2, 1], "mean_score": [70.0, 70.0],
+                             "rank": [1, 1], "slope": [1.2, 0.1], "p": [0.0004, 0.6]})
+    pages = site.write_area_pages(tmp_path, digest, "2024年", "zh", {"U1": "units/U1.html"}, by="region",
+                                  standing=standing)
+    assert [p["area"] for p in pages] == ["R01", "R02"]
+    first = (tmp_path / pages[0]["html"]).read_text(encoding="utf-8")
+    assert '<a href="../units/U1.html">U1</a>' in first and ">U2<" in first     # U2 has no page: no link
+    assert "其中红色等级 1 个" in first and "整体改善(每年 +1.20 分,p &lt; 0.001)" in first
+    assert "无显著整体趋势" in (tmp_path / pages[1]["html"]).read_text(encoding="utf-8")

@@ -508,8 +508,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         from .site import write_site_index, write_year_index
 
-        areas = _area_pages(inputs, results, tmp_dir, int(year), period, cfg.lang, label)
-        write_year_index(tmp_dir, site_manifest(manifest) | {"areas": areas}, lang=cfg.lang)
+        groups = _group_pages(inputs, results, tmp_dir, int(year), period, cfg, label)
+        write_year_index(tmp_dir, site_manifest(manifest) | groups, lang=cfg.lang)
         _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
@@ -528,19 +528,28 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
                       failures=failures, results=results, seconds=time.perf_counter() - t0, audit_dir=final_audit)
 
 
-def _area_pages(inputs, results: list[NotebookResult], folder: Path, year: int, period: str, lang: str,
-                label: str) -> list[dict[str, str]]:
-    """With unit diagnoses in the run, one digest page per leadership area (分管领域) linking them."""
+def _group_pages(inputs, results: list[NotebookResult], folder: Path, year: int, period: str, cfg: RunConfig,
+                 label: str) -> dict[str, list[dict[str, str]]]:
+    """With unit diagnoses in the run: one digest page per leadership area (分管领域) and, in a
+    yearly run, one page per region (its units, grades and its place in the regional comparison),
+    each linking the diagnoses."""
     from .periods import Period
     from .site import write_area_pages
-    from .summaries import area_digest
+    from .summaries import area_digest, region_standing
 
     pages = {u["unit_id"]: str(Path(u["html"]).relative_to(folder)) for r in results for u in r.units if u.get("html")}
+    out: dict[str, list[dict[str, str]]] = {"areas": [], "regions": []}
     if not pages:
-        return []
-    digest = area_digest(inputs, year, period)
-    digest = digest[digest.unit_id.astype(str).isin(pages)]
-    return write_area_pages(folder, digest, Period.parse(label).label(lang), lang, pages) if len(digest) else []
+        return out
+    name = Period.parse(label).label(cfg.lang)
+    for by, key in (("area", "areas"), ("region", "regions")):
+        if by == "region" and period != "Y":
+            continue
+        digest = area_digest(inputs, year, period, by=by)  # every unit of the group, linked where diagnosed
+        standing = region_standing(inputs, year, cfg.statistics) if by == "region" else None
+        if len(digest):
+            out[key] = write_area_pages(folder, digest, name, cfg.lang, pages, by=by, standing=standing)
+    return out
 
 
 def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label: str, pdf: bool) -> None:

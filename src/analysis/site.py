@@ -293,9 +293,10 @@ def write_year_index(year_dir: str | Path, manifest: dict[str, Any], lang: str =
             + "".join(rows) + "</tbody></table>"
             + (f'<h2>{"单位诊断书" if zh else "Unit diagnoses"}</h2>' + _finder(zh) + "".join(unit_blocks)
                if unit_blocks else "")
-            + (f'<h2>{"按分管领域汇总" if zh else "By leadership area"}</h2><ul>'
-               + "".join(f'<li><a href="{html.escape(a["html"])}">{html.escape(a["area"])}</a></li>'
-                         for a in manifest.get("areas", [])) + "</ul>" if manifest.get("areas") else "")
+            + "".join(f'<h2>{heading}</h2><ul>' + "".join(
+                f'<li><a href="{html.escape(a["html"])}">{html.escape(a["area"])}</a></li>' for a in manifest[key])
+                + "</ul>" for key, heading in (("areas", "按分管领域汇总" if zh else "By leadership area"),
+                                              ("regions", "片区报告" if zh else "Region reports")) if manifest.get(key))
             + _topic_list(year_dir, zh)
             + "<p>" + ("" if manifest.get("publish") else '<a href="manifest.json">manifest.json</a> · ')
             + '<a href="../index.html">' + ("全部期别" if zh else "All periods") + "</a></p>")
@@ -524,11 +525,14 @@ def workbook_tables(nb_tables: list[dict[str, Any]]) -> list[tuple[str, str, pd.
 
 
 def write_area_pages(folder: str | Path, digest: pd.DataFrame, label: str, lang: str = "zh",
-                     unit_pages: dict[str, str] | None = None) -> list[dict[str, str]]:
-    """One page per leadership area (分管领域), addressed to the member responsible for it: the
-    area's units with index, grade, rank, change on the previous period and warnings, each linked
-    to its diagnosis. ``digest`` is :func:`analysis.summaries.area_digest`; ``unit_pages`` maps a
-    unit to its diagnosis page relative to ``folder``. Returns ``[{area, html}]`` for the index."""
+                     unit_pages: dict[str, str] | None = None, by: str = "area",
+                     standing: pd.DataFrame | None = None) -> list[dict[str, str]]:
+    """One page per leadership area (分管领域, ``by="area"``), addressed to the member responsible
+    for it, or per region (``by="region"``): the group's units with index, grade, rank, change on
+    the previous period and warnings, each linked to its diagnosis. ``digest`` is
+    :func:`analysis.summaries.area_digest`; ``unit_pages`` maps a unit to its diagnosis page
+    relative to ``folder``; ``standing`` (:func:`analysis.summaries.region_standing`) adds the
+    region's place in the regional comparison. Returns ``[{area, html}]`` for the index."""
     from .glossary import column_label, format_number, value_label
     from .plots import grade_label
 
@@ -536,7 +540,7 @@ def write_area_pages(folder: str | Path, digest: pd.DataFrame, label: str, lang:
     zh = lang == "zh"
     unit_pages = unit_pages or {}
     out = []
-    for i, (area, part) in enumerate(digest.groupby("area", sort=True), start=1):
+    for i, (area, part) in enumerate(digest.groupby(by, sort=True), start=1):
         cols = ["unit_id", f"name_{lang}", "type", "score", "grade", "rank", "change", "n_warnings"]
         head = "".join(f"<th>{html.escape(column_label(c, lang))}</th>" for c in cols)
         rows = []
@@ -550,14 +554,24 @@ def write_area_pages(folder: str | Path, digest: pd.DataFrame, label: str, lang:
                      format_number(r.n_warnings, "count")]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         red = int((part.grade == "red").sum())
-        title = (f"{area} · 分管领域单位诊断汇总 · {label}" if zh else f"{area} · units of the area · {label}")
-        intro = (f"本领域 {len(part)} 个单位,其中红色等级 {red} 个;点击单位代码查看其诊断书。" if zh else
-                 f"{len(part)} units in this area, {red} of them red; follow a unit code to its diagnosis.")
+        kind = ({"area": ("分管领域单位诊断汇总", "units of the area"), "region": ("片区报告", "region report")}[by])
+        title = f"{area} · {kind[0]} · {label}" if zh else f"{area} · {kind[1]} · {label}"
+        intro = (f"本组 {len(part)} 个单位,其中红色等级 {red} 个;点击单位代码查看其诊断书。" if zh else
+                 f"{len(part)} units, {red} of them red; follow a unit code to its diagnosis.")
+        if standing is not None and area in set(standing.region):
+            st = standing.set_index("region").loc[area]
+            trend = ("无显著整体趋势" if zh else "no significant trend as a whole") if not st.p < 0.05 else (
+                (f"整体{'改善' if st.slope > 0 else '下降'}(每年 {st.slope:+.2f} 分,p {'< 0.001' if st.p < 0.001 else f'= {st.p:.3f}'})")
+                if zh else (f"{'improving' if st.slope > 0 else 'declining'} as a whole ({st.slope:+.2f} points a year, "
+                            f"p {'< 0.001' if st.p < 0.001 else f'= {st.p:.3f}'})"))
+            intro += (f" 片区平均综合指数 {st.mean_score:.1f},在 {len(standing)} 个片区中排第 {int(st['rank'])} 名;{trend}。"
+                      if zh else f" Mean index {st.mean_score:.1f}, rank {int(st['rank'])} of {len(standing)} regions; {trend}.")
         body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p><table><thead><tr>{head}</tr></thead><tbody>"
                 + "".join(rows) + "</tbody></table>"
                 + f'<p><a href="../index.html">{"返回本期索引" if zh else "Back to the index"}</a></p>')
-        path = folder / "areas" / f"area-{i:02d}.html"
+        sub = "areas" if by == "area" else "regions"
+        path = folder / sub / f"{by}-{i:02d}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_page(title, body, lang), encoding="utf-8")
-        out.append({"area": str(area), "html": f"areas/{path.name}"})
+        out.append({"area": str(area), "html": f"{sub}/{path.name}"})
     return out

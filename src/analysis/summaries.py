@@ -165,17 +165,18 @@ def trend_class_counts(findings, lang: str = "zh", framework: pd.DataFrame | Non
     return out
 
 
-def area_digest(data, year: int, period: str = "Y") -> pd.DataFrame:
-    """The units of every leadership area (分管领域) with their index, grade and rank in the
-    period, the change on the previous period and their warnings: what the leadership member
-    responsible for an area receives with the diagnoses. Columns ``area, unit_id, name_zh,
-    name_en, type, score, grade, rank, change, n_warnings``; empty when the units have no area."""
+def area_digest(data, year: int, period: str = "Y", by: str = "area") -> pd.DataFrame:
+    """The units of every leadership area (分管领域, ``by="area"``) or region (``by="region"``) with
+    their index, grade and rank in the period, the change on the previous period and their
+    warnings: what the leadership member responsible for an area receives with the diagnoses.
+    Columns ``<by>, unit_id, name_zh, name_en, type, score, grade, rank, change, n_warnings``;
+    empty when the units have no such attribute."""
     from .periods import Period
 
     roster = units_for_year(data.units, year)
-    if "area" not in roster.columns or roster.area.isna().all():
-        return pd.DataFrame(columns=["area", "unit_id", "name_zh", "name_en", "type", "score", "grade", "rank",
-                                     "change", "n_warnings"])
+    cols = [by, "unit_id", "name_zh", "name_en", "type", "score", "grade", "rank", "change", "n_warnings"]
+    if by not in roster.columns or roster[by].isna().all():
+        return pd.DataFrame(columns=cols)
     if period == "Y":
         ix, key, now, before = data.index, "year", year, year - 1
     else:
@@ -186,9 +187,22 @@ def area_digest(data, year: int, period: str = "Y") -> pd.DataFrame:
     cur = index[index[key] == now][["unit_id", "score", "grade", "rank"]]
     prev = index[index[key] == before][["unit_id", "score"]].rename(columns={"score": "previous"})
     warn = ix.early_warnings[ix.early_warnings[key] == now].groupby("unit_id").size().rename("n_warnings")
-    out = (roster[["area", "unit_id", "name_zh", "name_en", "type"]].merge(cur, on="unit_id", how="left")
+    out = (roster[[by, "unit_id", "name_zh", "name_en", "type"]].merge(cur, on="unit_id", how="left")
            .merge(prev, on="unit_id", how="left").merge(warn, on="unit_id", how="left"))
     out["change"] = out.score - out.previous
     out["n_warnings"] = out.n_warnings.fillna(0).astype(int)
-    cols = ["area", "unit_id", "name_zh", "name_en", "type", "score", "grade", "rank", "change", "n_warnings"]
-    return out.sort_values(["area", "rank"])[cols].reset_index(drop=True)
+    return out.sort_values([by, "rank"])[cols].reset_index(drop=True)
+
+
+def region_standing(data, year: int, stats) -> pd.DataFrame:
+    """Each region's place in the regional comparison of ``year``: its mean index and rank among
+    the regions (1 = highest mean), and its trend as a whole (fixed-effects slope of its units'
+    index with cluster-robust SE, :func:`analysis.trends.panel_trend`; ``stats`` is the run's
+    :class:`analysis.config.StatsConfig`). Columns ``region, n_units, mean_score, rank, slope, p``."""
+    from .trends import panel_trend
+
+    root = data.index.scores[(data.index.scores.level == 0) & (data.index.scores.year <= year)]
+    now = root[root.year == year].groupby("region").agg(n_units=("unit_id", "nunique"), mean_score=("score", "mean"))
+    now["rank"] = now.mean_score.rank(ascending=False, method="min").astype(int)
+    trend = panel_trend(root, by="region", alpha=stats.alpha, se=stats.panel_se).set_index("region")[["slope", "p"]]
+    return now.join(trend).reset_index()
