@@ -55,12 +55,24 @@ rp.table(table, t("各单位综合指数、排名(1 为最好)、排名变化(�
 rp.figure(plots.kde_plot(table, "score", group="type", lang=lang, xlabel=t("综合指数", "Composite index")),
           t(f"{year} 年综合指数的分布(按单位类型)", f"Distribution of the index in {year}, by unit type"))
 
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:在表 1 中按“单位类型”筛选,比较区县与市直部门的等级分布;这种差异能否说明两类单位的政治生态不同?还需要哪些信息?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: filter Table 1 by unit type and compare the grade mix of counties and departments. Does the difference show that their political ecology differs? What else would you need to know?
+
 # %%
 rp.heading(t("2 四色热力图:单位 × 维度", "2 Four-colour heat map: units × dimensions"))
 grid, scores = summaries.dimension_grid(data, year, table.unit_id.tolist(), lang, unit_label=rp.label)
 rp.figure(plots.grade_heatmap(grid, scores, lang=lang),
           t("各单位各维度得分与等级(按综合排名排序;字母 A–D 即绿、蓝、黄、红)",
             "Dimension scores and grades of every unit (sorted by overall rank; letters A–D = green, blue, yellow, red)"))
+
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:热力图中哪一个维度拉低的单位最多?试从指标体系中找出该维度包含的监测点。
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: which dimension pulls down the most units in the heat map? Find its monitoring points in the indicator framework.
 
 # %%
 rp.heading(t("3 排名变化", "3 Rank changes"))
@@ -72,6 +84,12 @@ rp.figure(plots.rank_plot(ranks.assign(unit=ranks.unit_id.map(rp.label)), unit="
 rp.key("largest_rise", risers[:1])
 rp.key("largest_fall", fallers[:1])
 
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:排名上升最多的单位,其综合指数是否也上升最多?为什么排名变化与得分变化可以不一致?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: did the unit that rose most in rank also gain most in score? Why can rank changes and score changes disagree?
+
 # %%
 rp.heading(t("4 各维度对指数变化的贡献", "4 Contribution of each dimension to the change"))
 rp.table(summaries.attribution_by_dimension(data, year, lang),
@@ -79,12 +97,24 @@ rp.table(summaries.attribution_by_dimension(data, year, lang),
            f"Change {year - 1}→{year} decomposed by dimension (mean and total over units; interaction shown separately)"),
          name="attribution_by_dimension")
 
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:交互项为什么接近 0?在什么汇总方法下它会明显不为 0?(提示:见方法说明)
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: why is the interaction term close to 0? Under which aggregation would it not be? (Hint: see the methods note.)
+
 # %%
 rp.heading(t("5 正面清单与负面清单", "5 Positive and negative lists"))
 rp.table(summaries.list_counts(data, year, lang),
          t("各监测点进入单位正面清单(最强项)与负面清单(最弱项)的次数",
            "How often each monitoring point is among a unit's strongest (positive list) and weakest (negative list) items"),
          name="lists")
+
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:负面清单中出现最多的监测点,是否在所有单位中都偏低?“与同伴比较”的排序方式为什么更公平?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: is the monitoring point that appears most in the negative lists low for every unit? Why is ranking against peers fairer?
 
 # %%
 rp.heading(t("6 计数指标的年度合计与同比变化", "6 Yearly totals of the count indicators"))

@@ -69,6 +69,12 @@ rp.table(rp.bilingual(regions.posthoc(now, "score", "region", method=pair_method
 rp.figure(plots.kde_plot(now, "score", group="region", lang=lang, xlabel=t("综合指数", "Composite index")),
           t(f"{year} 年各片区综合指数的分布", f"Distribution of the index by region, {year}"))
 
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:主检验为什么选了这一种?如果某个片区只有 3 个单位,结论还可靠吗?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: why was this headline test chosen? Would the conclusion hold if a region had only 3 units?
+
 # %%
 rp.heading(t("2 差距及其分解", "2 Disparity and its decomposition"))
 ineq = rp.bilingual(regions.inequality(index, "score", "region", by="year"))
@@ -77,6 +83,12 @@ rp.table(ineq, t("历年综合指数的差距:变异系数、基尼系数、泰�
          name="inequality")
 rp.key("gini", ineq.loc[ineq.year == year, "gini"].tolist())
 
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:片区间差距占总差距的比例是多少?这对“按片区施策”意味着什么?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: what share of the disparity lies between regions? What does that imply for region-level measures?
+
 # %%
 rp.heading(t("3 收敛", "3 Convergence"))
 rp.table(rp.bilingual(dynamics.sigma_convergence(root_scores, "score", node="node", alpha=st.alpha)),
@@ -84,6 +96,12 @@ rp.table(rp.bilingual(dynamics.sigma_convergence(root_scores, "score", node="nod
 rp.table(rp.bilingual(dynamics.beta_convergence(root_scores, "score", node="node", units=data.units, alpha=st.alpha)),
          t("β 收敛:增长率对初始水平的回归(含片区固定效应)", "β-convergence: growth on the initial level (with region effects)"),
          name="beta_convergence")
+
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:σ 收敛与 β 收敛的结论是否一致?举例说明两者可以不一致的情形。
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: do σ- and β-convergence agree? Give a case where they would not.
 
 # %%
 rp.heading(t("4 等级转移", "4 Grade transitions"))

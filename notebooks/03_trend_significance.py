@@ -59,6 +59,12 @@ rp.key("improving_units", found[(found.node == root) & (found.classification == 
 rp.key("improving_regions", groups[(groups.node == root) & (groups.group_by == "region")
                                    & (groups.classification == "improving")].group.unique().tolist())
 
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:为什么同一单位在年度检验中“无法检验”,在季度或借用方差的检验中却可能显著?这样做的前提是什么?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: why can a unit be 'not testable' on yearly data yet significant with quarterly data or a borrowed variance? What does that assume?
+
 # %%
 rp.heading(t("2 单位趋势", "2 Unit trends"))
 rp.table(summaries.trend_class_counts(tf, lang, data.framework),
@@ -71,6 +77,12 @@ rp.table(found[shown], t("有显著趋势的单位 × 指标(检验方法与理�
 top = units.level <= 1  # the index and its dimensions; the findings above cover every level
 rp.table(units[top][shown + ["p_min", "testable_at_length", "reason"]],
          t("全部单位的综合指数与各维度趋势检验", "Trend tests of every unit's index and dimensions"), name="unit_trends")
+
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:把错误发现率的校正族从“每个指标”改为“全部”,显著的单位会变多还是变少?为什么?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: if the FDR family changed from 'per indicator' to 'all', would more or fewer units be significant? Why?
 
 # %%
 rp.heading(t("3 片区与单位类型的整体趋势", "3 Trends of regions and unit types as a whole"))
@@ -85,6 +97,12 @@ rp.table(groups[groups.node.isin(units[top].node)][["group_by", "group", "node",
 region_mean = ix.scores[(ix.scores.level == 0) & (ix.scores.year <= year)].groupby(["region", "year"], as_index=False).score.mean()
 rp.figure(plots.trend_plot(region_mean, group="region", lang=lang, ylabel=t("平均综合指数", "Mean index")),
           t("各片区平均综合指数的历年变化", "Mean composite index by region over the years"))
+
+# %% [markdown] tags=["exercise", "lang-zh"]
+# 练习:一个片区整体显著改善,是否意味着该片区每个单位都在改善?
+
+# %% [markdown] tags=["exercise", "lang-en"]
+# Exercise: does a region improving as a whole mean every unit in it improves?
 
 # %%
 rp.heading(t("4 突变点", "4 Change points"))

@@ -163,3 +163,15 @@ def test_group_pages_link_units_and_state_the_regions_standing(tmp_path):
     assert '<a href="../units/U1.html">U1</a>' in first and ">U2<" in first     # U2 has no page: no link
     assert "其中红色等级 1 个" in first and "整体改善(每年 +1.20 分,p &lt; 0.001)" in first
     assert "无显著整体趋势" in (tmp_path / pages[1]["html"]).read_text(encoding="utf-8")
+
+
+def test_exercises_appear_in_the_teaching_edition_only(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    ex = nbformat.v4.new_markdown_cell("练习:比较两类单位。")
+    ex.metadata["tags"] = ["exercise", "lang-zh"]
+    nb.cells = [nbformat.v4.new_markdown_cell("正文。"), ex]
+    plain = site.export_html(nb, tmp_path / "a.html", lang="zh").read_text(encoding="utf-8")
+    teaching = site.export_html(nb, tmp_path / "b.html", lang="zh", show_code=True).read_text(encoding="utf-8")
+    assert "练习:比较两类单位" not in plain and "练习:比较两类单位" in teaching and "正文" in plain

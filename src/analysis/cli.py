@@ -200,7 +200,7 @@ def validate(year, warehouse):
 @click.option("--jobs", type=int, default=None, help="并行数(默认=CPU 核数)/ parallel notebooks (default: cores)")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="默认取运行配置 / default: the run config's")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
-@click.option("--show-code", is_flag=True, help="显示代码(教学版)/ show code cells (teaching edition)")
+@click.option("--show-code", is_flag=True, help="教学版:显示代码与练习,数据假名化 / teaching edition: code and exercises, pseudonymised data")
 @click.option("--publish", is_flag=True, default=None, help="发布模式:假名化、去除文本、小数抑制 / publication-safe mode")
 @click.option("--allow-low-coverage", is_flag=True,
               help="覆盖率低时仍生成报告并在每页提示 / report despite low coverage, with a notice on every page")

@@ -412,7 +412,9 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
     t0 = time.perf_counter()
     if not isinstance(config, RunConfig):
         config = catalog.read_run_config(config)
-    cfg = replace(config, lang=lang or config.lang, publish=config.publish if publish is None else bool(publish),
+    # the teaching edition (show_code: code and exercises) always works on pseudonymised data
+    cfg = replace(config, lang=lang or config.lang,
+                  publish=True if show_code else (config.publish if publish is None else bool(publish)),
                   scheduler=scheduler or config.scheduler)
     out = Path(out).resolve()
     names = cfg.notebooks_for(period)

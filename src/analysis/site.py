@@ -127,7 +127,7 @@ def _prepare(nb, lang: str, show_code: bool):
     cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if other in tags:
+        if other in tags or ("exercise" in tags and not show_code):  # exercises: the teaching edition only
             continue
         if not show_code and cell.cell_type == "code" and ("parameters" in tags or "injected-parameters" in tags):
             continue
