@@ -129,13 +129,14 @@ def _prepare(nb, lang: str, show_code: bool):
         tags = cell.get("metadata", {}).get("tags", [])
         if other in tags or ("exercise" in tags and not show_code):  # exercises: the teaching edition only
             continue
-        if not show_code and cell.cell_type == "code" and ("parameters" in tags or "injected-parameters" in tags):
+        # the injected parameters hold this machine's paths and the whole config: never on a page
+        if cell.cell_type == "code" and ("injected-parameters" in tags or ("parameters" in tags and not show_code)):
             continue
         if cell.cell_type == "code":
             kept = []
             for out in cell.get("outputs", []):
-                if out.get("output_type") == "stream" and out.get("name") == "stderr" and not show_code:
-                    continue
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    continue  # library warnings are for the log, not for the reader
                 data = out.get("data")
                 if data is not None:
                     for mime in CUSTOM_MIMES:
