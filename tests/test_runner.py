@@ -163,6 +163,11 @@ def test_diagnosis_batches_pack_whole_regions():
     cfg = replace(cfg, diagnosis=DiagnosisConfig(units="focal", batch_by="region", batch_size=20))
     assert diagnosis_batches(units, focal, 2024, cfg, None) == [("R1_R3", ["U002", "U009"])]
     assert diagnosis_batches(units, focal, 2024, cfg, ["U010"]) == [("R3", ["U010"])]
+    # auto: every unit up to max_all, the focal units beyond (a national study)
+    cfg = replace(cfg, diagnosis=DiagnosisConfig(units="auto", batch_size=20, max_all=10))
+    assert sum(len(ids) for _, ids in diagnosis_batches(units, focal, 2024, cfg, None)) == 10
+    cfg = replace(cfg, diagnosis=DiagnosisConfig(units="auto", batch_size=20, max_all=9))
+    assert diagnosis_batches(units, focal, 2024, cfg, None) == [("R1_R3", ["U002", "U009"])]
 
 
 def test_parameters_reach_the_notebook_as_data_never_as_code(tmp_path):

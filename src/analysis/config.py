@@ -110,12 +110,13 @@ class StatsConfig:
 class DiagnosisConfig:
     """``diagnosis:`` which units get a diagnosis and how they are batched into notebooks."""
 
-    units: str = "all"  # all | focal
+    units: str = "auto"  # all | focal | auto (all up to ``max_all`` units, the focal units beyond)
     batch_by: str = "region"
     batch_size: int = 20
+    max_all: int = 500  # with ``auto``: a study of more units (a province, the country) diagnoses its focal units
 
     def __post_init__(self) -> None:
-        _choice("diagnosis.units", self.units, ("all", "focal"))
+        _choice("diagnosis.units", self.units, ("all", "focal", "auto"))
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             _fail("diagnosis.batch_size", f"须为正整数,现为 {self.batch_size!r}", f"must be a positive integer, got {self.batch_size!r}")
 

@@ -268,6 +268,10 @@ def diagnosis_batches(units, focal, year: int, cfg: RunConfig,
                       only_units: list[str] | None) -> list[tuple[str, list[str]]]:
     """Unit batches for the diagnosis notebook: whole regions (``batch_by``) packed up to ``batch_size`` units.
 
+    Which units: ``only_units`` if given, else every unit (``diagnosis.units: all``), the focal
+    units (``focal``), or with ``auto`` every unit up to ``max_all`` and the focal units beyond
+    (a national study diagnoses its focal units unless asked for more).
+
     Returns ``[(name, unit_ids)]``; the name lists the first and last group of the batch (``R01_R03``).
     """
     from .panel import units_for_year
@@ -279,7 +283,7 @@ def diagnosis_batches(units, focal, year: int, cfg: RunConfig,
         if missing:
             raise ConfigError(f"--units: {year} 年没有这些单位 {sorted(missing)} / no such units in {year}: {sorted(missing)}")
         table = table[table.unit_id.astype(str).isin(wanted)]
-    elif cfg.diagnosis.units == "focal":
+    elif cfg.diagnosis.units == "focal" or (cfg.diagnosis.units == "auto" and len(table) > cfg.diagnosis.max_all):
         ids = set(focal.loc[focal.year == year, "unit_id"].astype(str))
         table = table[table.unit_id.astype(str).isin(ids)]
     by, size = cfg.diagnosis.batch_by, cfg.diagnosis.batch_size
