@@ -392,9 +392,9 @@ def run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None =
     notebooks read its result. ``compare_with`` (a year) adds the comparison of the two years,
     with its exact attribution, to the reports that declare it. ``scheduler`` (or ``scheduler:`` in
     the run config) runs the Monte Carlo draws on that Dask cluster. Every table of the run is also
-    written to one workbook, ``results.xlsx``; ``pdf`` prints every page to PDF beside it. In publish mode the audit files (executed notebooks, sidecars,
-    parameters, manifest) go to ``audit/<year>/`` beside ``reports/``, never into the published
-    folder. Raises :class:`ConfigError` (before anything runs) for an invalid config or
+    written to one workbook, ``results.xlsx``; ``pdf`` prints every page to PDF beside it. In
+    publish mode the audit files (executed notebooks, sidecars, parameters, manifest) go to
+    ``audit/<year>/`` beside ``reports/``, never into the published folder. Raises :class:`ConfigError` (before anything runs) for an invalid config or
     parameter set and for a year without data; notebook failures do not raise, they are in
     ``RunSummary.failures``.
     """
@@ -439,9 +439,12 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
     audit_dir = Path(tempfile.mkdtemp(prefix=f".{label}.partial-", dir=_mkdir(audit_final.parent))) if cfg.publish else tmp_dir
     try:
         if only or units:  # a partial run keeps the reports it does not rerun
-            for old, new in ((year_dir, tmp_dir),) + (((audit_final, audit_dir),) if cfg.publish else ()):
+            # (in publish mode nothing but publishable files is carried into the published folder)
+            audit_files = shutil.ignore_patterns("*.ipynb", "*.json", "params", "logs") if cfg.publish else None
+            for old, new, skip in ((year_dir, tmp_dir, audit_files),) + (((audit_final, audit_dir, None),)
+                                                                          if cfg.publish else ()):
                 if old.is_dir():
-                    shutil.copytree(old, new, dirs_exist_ok=True)
+                    shutil.copytree(old, new, dirs_exist_ok=True, ignore=skip)
         jobs_spec: list[dict[str, Any]] = []
         checked: list[tuple[Path, dict, dict]] = []
         for name in _select(names, only):
