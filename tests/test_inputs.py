@@ -120,3 +120,12 @@ def test_reruns_are_byte_identical_apart_from_the_run_timings(warehouse, tmp_pat
             assert ma == mb
         else:
             assert path.read_bytes() == b[rel].read_bytes(), rel
+
+
+def test_an_empty_warehouse_is_a_clear_error(tmp_path):
+    from analysis.warehouse import Warehouse
+
+    path = tmp_path / "empty.duckdb"
+    Warehouse(path).close()
+    with pytest.raises(ConfigError, match="holds no observations"):
+        inputs.prepare_inputs(catalog.read_warehouse(path), catalog.read_run_config())

@@ -105,7 +105,9 @@ def restore(src, warehouse):
               help="样例数据 CSV 输出目录 / where the sample CSV files are written")
 @click.option("--units", "n_units", type=int, default=80, show_default=True)
 @click.option("--years", "n_years", type=int, default=6, show_default=True)
-@click.option("--first-year", type=int, default=2019, show_default=True)
+@click.option("--first-year", type=int, default=None,
+              help="首个年度,默认 2019(年数过多时提前,使末年不晚于今年)/ first year: 2019, or earlier so that "
+                   "the last year is not after this one")
 @click.option("--seed", type=int, default=20241, show_default=True)
 @click.option("--no-ingest", is_flag=True, help="只生成文件,不入库 / write files only")
 def sample(warehouse, out, n_units, n_years, first_year, seed, no_ingest):
@@ -114,6 +116,10 @@ def sample(warehouse, out, n_units, n_years, first_year, seed, no_ingest):
 
     from .sample import SYNTHETIC_LABEL, generate, write_files
 
+    from datetime import date
+
+    # ingest refuses years after the current one: a long sample ends this year at the latest
+    first_year = first_year if first_year is not None else min(2019, date.today().year - n_years + 1)
     data = generate(n_units=n_units, years=range(first_year, first_year + n_years), seed=seed)
     paths = write_files(data, out)
     click.echo(f"{SYNTHETIC_LABEL}: {len(data.units.unit_id.unique())} units, "

@@ -66,6 +66,9 @@ def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, perio
     from .scoring.build import build_index
     from .scoring.uncertainty import run_uncertainty
 
+    if tables.observations.empty:
+        raise ConfigError(f"数据仓库 {tables.path} 中没有观测数据,请先用 analysis ingest 导入 / the warehouse "
+                          f"{tables.path} holds no observations: load data with `analysis ingest` first")
     index_config = config.index_config()
     values = yearly_values(tables.observations, tables.framework, tables.units)
     index = build_index(values, tables.framework, tables.units, index_config, observations=tables.observations)
