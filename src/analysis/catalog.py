@@ -46,7 +46,7 @@ def read_run_config(path: str | Path | None = None, **overrides: Any) -> RunConf
     replace top-level keys.
     """
     path = Path(path) if path else RUN_CONFIG
-    if path and not path.exists() and path != RUN_CONFIG:
+    if not path.exists() and path != RUN_CONFIG:
         raise ConfigError(f"找不到运行配置 {path} / run config not found: {path}")
     raw = load_yaml(path) if path.exists() else {}
     if not isinstance(raw, dict):

@@ -107,10 +107,10 @@ def check_year(inputs: Inputs, year: int, *, min_coverage: float = 0.5, allow_lo
         have = ", ".join(str(y) for y in inputs.years) or "无 / none"
         raise ConfigError(f"{year} 年没有可评价的数据(仓库中的年度:{have})/ no scored data for {year} "
                           f"(years in the warehouse: {have})")
-    n_leaves = len(leaves(for_year(inputs.framework, year)))
+    in_force = leaves(for_year(inputs.framework, year)).code
     got = inputs.values[(inputs.values.year == year) & inputs.values.value.notna()
-                        & inputs.values.indicator.isin(leaves(for_year(inputs.framework, year)).code)]
-    coverage = len(got) / max(1, len(roster) * n_leaves)
+                        & inputs.values.indicator.isin(in_force)]
+    coverage = len(got) / max(1, len(roster) * len(in_force))
     if coverage >= min_coverage:
         return ""
     text = (f"{year} 年数据覆盖率仅 {coverage:.0%},低于 {min_coverage:.0%} 的门槛,结论须谨慎 / "

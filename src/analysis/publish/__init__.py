@@ -13,7 +13,7 @@ One import for every report: ``from analysis import publish as pb``.
   about to be published holds no real code, name or description.
 """
 from .core import (DEFAULT_KEY_PATH, FORMULA_START, FREE_TEXT_COLUMNS, KEY_ENV, NAME_COLUMNS, PERSON_COLUMNS,
-                   PREFIX, PSEUDONYM_RE, ROOT, resolve_key, escape_html, html_table, key_path, load_or_create_key,
+                   PREFIX, PSEUDONYM_RE, resolve_key, escape_html, html_table, key_path, load_or_create_key,
                    neutralise_formulas, pseudonym, pseudonym_map, pseudonymise, pseudonymise_tables, safe_table,
                    suppress_small, suppression_note)
 from .scan import (AUDIT_FOLDERS, PUBLISHABLE_SUFFIXES, find_token, forbidden_strings, png_text,
@@ -23,7 +23,7 @@ from .boundary import (OTHER_REGION, PROBLEM_PREFIX, REDACTED, DisclosureLog, Id
 
 __all__ = [
     "DEFAULT_KEY_PATH", "FORMULA_START", "FREE_TEXT_COLUMNS", "KEY_ENV", "NAME_COLUMNS", "PERSON_COLUMNS", "PREFIX",
-    "PSEUDONYM_RE", "ROOT", "resolve_key", "escape_html", "html_table", "key_path", "load_or_create_key", "neutralise_formulas",
+    "PSEUDONYM_RE", "resolve_key", "escape_html", "html_table", "key_path", "load_or_create_key", "neutralise_formulas",
     "pseudonym", "pseudonym_map", "pseudonymise", "pseudonymise_tables", "safe_table", "suppress_small",
     "suppression_note", "AUDIT_FOLDERS", "PUBLISHABLE_SUFFIXES", "unpublishable_files", "find_token", "forbidden_strings", "png_text", "scan_artifacts", "OTHER_REGION",
     "PROBLEM_PREFIX", "REDACTED", "DisclosureLog", "IdentifierRewriter", "problem_pseudonym_map", "publish_inputs",

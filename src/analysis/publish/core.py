@@ -32,7 +32,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..catalog import ROOT, SECRETS  # noqa: F401  (ROOT: the project root, re-exported for callers)
+from ..catalog import SECRETS
 
 DEFAULT_KEY_PATH = SECRETS / "pseudonym.key"
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"

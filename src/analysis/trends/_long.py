@@ -4,8 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..frames import as_list  # noqa: F401  (the trends modules import it from here)
-
 #: a grid longer than this is not filled step by step (times are then used as they are)
 MAX_GRID = 5000
 

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 
 from . import _kernels as K
-from ._long import as_list, to_wide
+from ..frames import as_list
+from ._long import to_wide
 from .mk import REASON_CONSTANT, REASON_SHORT
 
 

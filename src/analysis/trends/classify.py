@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ..multitest import METHODS as ADJUST_METHODS, adjust_pvalues
-from ._long import as_list, check_columns
+from ..frames import as_list
+from ._long import check_columns
 from .mk import mann_kendall
 
 #: default Mann–Kendall variant of reports, chosen from benchmarks/size_power.py (table in

@@ -10,7 +10,8 @@ import pandas as pd
 from scipy import special
 
 from . import _kernels as K
-from ._long import as_list, to_cube, to_wide
+from ..frames import as_list
+from ._long import to_cube, to_wide
 
 METHODS = ("original", "hamed_rao", "yue_wang", "prewhiten", "tfpw", "seasonal")
 ALTERNATIVES = {"two-sided": "two-sided", "two.sided": "two-sided", "two_sided": "two-sided",

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ._long import as_list, check_columns, to_wide
+from ..frames import as_list
+from ._long import check_columns, to_wide
 from .mk import REASON_CONSTANT, REASON_SHORT
 from .regression import least_squares_slopes
 

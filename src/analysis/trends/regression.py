@@ -8,7 +8,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from ._long import as_list, check_columns, to_wide
+from ..frames import as_list
+from ._long import check_columns, to_wide
 from .mk import REASON_CONSTANT, REASON_SHORT
 
 

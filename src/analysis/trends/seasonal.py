@@ -14,7 +14,8 @@ import pandas as pd
 from scipy import special
 
 from . import _kernels as K
-from ._long import as_list, check_columns, to_cube
+from ..frames import as_list
+from ._long import check_columns, to_cube
 from .mk import ALTERNATIVES, REASON_CONSTANT
 
 #: exact year-permutation p-values up to this many years (8! = 40,320 orderings)
