@@ -325,3 +325,28 @@ def test_oversized_variant_carries_a_warning_note(sample_findings):
     ok = trend_findings(res.scores[res.scores.level == 0], None, None, StatsConfig(unit_trend_test="mk"),
                         year=2024, mds_reps=100)
     assert not ok.units.note.str.contains("rejects").any()
+
+
+def test_noise_sd_equals_residual_sd_of_each_series_own_polyfit():
+    """The one-pass noise SD equals the median over series of numpy.polyfit's residual SD
+    (ddof 2), the per-series fit it replaces; short series and missing values are skipped."""
+    import pandas as pd
+
+    from analysis.trends.findings import _noise_sd
+
+    rng = np.random.default_rng(7)
+    rows = []
+    for u in range(40):
+        n = int(rng.integers(2, 11))
+        years = np.arange(2015, 2015 + n)
+        rows += [{"unit_id": f"U{u}", "node": "PE", "year": y, "score": 50 + 0.3 * u * i + rng.normal(0, 1 + u % 5)}
+                 for i, y in enumerate(years)]
+    d = pd.DataFrame(rows)
+    d.loc[3, "score"] = np.nan
+    expected = []
+    for _, g in d.dropna().groupby("unit_id"):
+        if len(g) >= 3:
+            b = np.polyfit(g.year.astype(float), g.score, 1)
+            r = g.score - np.polyval(b, g.year.astype(float))
+            expected.append(np.sqrt((r ** 2).sum() / (len(g) - 2)))
+    assert _noise_sd(d, ["unit_id", "node"], "score", "year") == pytest.approx(np.median(expected), rel=1e-9)
