@@ -173,9 +173,20 @@ def test_regional_kendall_matches_pymannkendall_regional_and_correlated_tests():
     assert r1.s == cor.s
     # pymannkendall's diagonal uses the Hirsch–Slack formula, ours Kendall's tie-corrected
     # variance: they agree off the diagonal, so the difference is the tie correction
-    from analysis.trends import block_covariance
-    C = block_covariance(M.T[None])[0]
-    off = C.sum() - np.trace(C)
+    # the off-diagonal sum pair by pair from Hirsch & Slack's (1984) formula, against ours,
+    # which never forms the matrix
+    from analysis.trends import block_variances
+    sites, n_years = M.T, M.shape[0]
+    rank = [(n_years + 1 + np.sign(x[:, None] - x[None, :]).sum(axis=1)) / 2 for x in sites]
+    off = 0.0
+    for g in range(len(sites)):
+        for h in range(len(sites)):
+            if g != h:
+                k = sum(np.sign((sites[g][j] - sites[g][i]) * (sites[h][j] - sites[h][i]))
+                        for i in range(n_years) for j in range(i + 1, n_years))
+                off += (k + 4 * (rank[g] * rank[h]).sum() - n_years * (n_years + 1) ** 2) / 3
+    var_g, total = block_variances(M.T[None])
+    assert total[0] - var_g[0].sum() == pytest.approx(off, rel=1e-12)
     assert r1.var_s - r1.var_independent == pytest.approx(off, rel=1e-12)
     assert cor.var_s - r1.var_s == pytest.approx(cor.var_s - (off + ind.var_s), abs=1e-6)
 

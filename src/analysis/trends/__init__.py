@@ -63,7 +63,7 @@ from .changepoint import pettitt, pettitt_array
 from .findings import TrendFindings, trend_findings
 from .moderated import moderated_trend, moderated_trend_array
 from .power import attainable, min_detectable_slope, smallest_p
-from .seasonal import block_covariance, regional_kendall, seasonal_mann_kendall, seasonal_mk_array
+from .seasonal import block_variances, regional_kendall, seasonal_mann_kendall, seasonal_mk_array
 from .classify import (DEFAULT_VARIANT, LABELS_ZH, adjust_pvalues, classify_group_trends,
                        classify_trends)
 from .mk import METHODS, mann_kendall, mann_kendall_array
@@ -71,7 +71,7 @@ from .regression import (PANEL_SE, mixed_trend, newey_west_lag, ols_trend, ols_t
                          panel_trend, region_trend_difference)
 
 __all__ = [
-    "PANEL_SE", "TrendFindings", "attainable", "block_covariance", "min_detectable_slope",
+    "PANEL_SE", "TrendFindings", "attainable", "block_variances", "min_detectable_slope",
     "moderated_trend", "moderated_trend_array", "newey_west_lag", "regional_kendall",
     "seasonal_mann_kendall", "seasonal_mk_array", "smallest_p", "trend_findings",
     "DEFAULT_VARIANT", "LABELS_ZH", "METHODS", "adjust_pvalues", "classify_group_trends",

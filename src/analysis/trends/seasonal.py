@@ -35,35 +35,36 @@ def _signs(X: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.sign(D))
 
 
-def block_covariance(X: np.ndarray) -> np.ndarray:
-    """Hirsch & Slack (1984) covariance of the block scores S_g, S_h (G × S × S).
+def block_variances(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Var(S_g) of every block and Var(Σ_g S_g) with the Hirsch & Slack (1984) covariances.
 
     With Y years, R_ig = (Y + 1 + Σ_j sgn(x_ig − x_jg))/2 (a missing value has sgn 0, so
     its R is the middle rank) and K_gh = Σ_{i<j} sgn[(x_jg − x_ig)(x_jh − x_ih)]:
     σ_gh = [K_gh + 4 Σ_i R_ig R_ih − Y(Y + 1)²]/3 for g ≠ h. The diagonal holds the exact
-    tie-corrected Var(S_g) (Kendall 1975) of the block's present values.
+    tie-corrected Var(S_g) (Kendall 1975) of the block's present values. Returns
+    ``(var_g, var_total)`` of shapes (G, S) and (G,): the sum of the whole S × S matrix is
+    formed from the column sums (Σ_gh K_gh = Σ_pairs (Σ_g sgn)², likewise for R), never the
+    matrix itself, which for the regional test of a national panel (1,241 units of one type
+    × 72 indicators) would be 3.5 GB. A block without values adds nothing (its σ_gh are 0).
+    Every term is a small integer or a quarter-integer, so the sums are exact in any order.
     """
     G, S, Y = X.shape
     i, j = np.triu_indices(Y, k=1)
     P = np.sign(X[:, :, j] - X[:, :, i])  # (G, S, pairs): sgn(x_j − x_i), i < j
     P[np.isnan(P)] = 0.0
-    # batched products through BLAS: the entries are small integers and half-integers, so the
-    # sums are exact in any order (einsum's own loop took a minute on a national panel)
-    Kgh = P @ P.transpose(0, 2, 1)
     # Σ_j sgn(x_j − x_i) over the pairs: +P where i is the first year of the pair, −P where second
     A = np.zeros((len(i), Y))
     A[np.arange(len(i)), i] = 1.0
     A[np.arange(len(i)), j] = -1.0
     R = (Y + 1 - P @ A) / 2.0
-    RR = R @ R.transpose(0, 2, 1)
-    cov = (Kgh + 4 * RR - Y * (Y + 1) ** 2) / 3.0
+    k_all = (P.sum(axis=1) ** 2).sum(axis=1) - (P * P).sum(axis=(1, 2))  # Σ_{g≠h} K_gh
+    r_all = (R.sum(axis=1) ** 2).sum(axis=1) - (R * R).sum(axis=(1, 2))  # Σ_{g≠h} Σ_i R_ig R_ih
+    off = (k_all + 4 * r_all - (S * S - S) * Y * (Y + 1) ** 2) / 3.0
     flat = X.reshape(G * S, Y)
     n_s = (~np.isnan(flat)).sum(axis=1)
     tie_var, _ = K.tie_terms(K.tie_counts(flat))
     var_g = np.where(n_s >= 2, K.mk_variance(n_s, tie_var), 0.0).reshape(G, S)
-    idx = np.arange(S)
-    cov[:, idx, idx] = var_g
-    return cov
+    return var_g, off + var_g.sum(axis=1)
 
 
 def _permutation_p(X: np.ndarray, s_obs: np.ndarray, alternative: str):
@@ -118,9 +119,8 @@ def seasonal_mk_array(X, t=None, *, covariance=True, permutation="auto",
     flat = X.reshape(G * S, Y)
     s_g = K.mk_score(flat).reshape(G, S)
     s = s_g.sum(axis=1)
-    cov = block_covariance(X)
-    diag = np.einsum("gss->gs", cov)
-    var_s = cov.sum(axis=(1, 2)) if covariance else diag.sum(axis=1)
+    diag, var_all = block_variances(X)
+    var_s = var_all if covariance else diag.sum(axis=1)
     n_s = valid.sum(axis=2)
     max_s = (n_s * (n_s - 1) // 2).sum(axis=1)  # every within-block pair concordant (no ties)
     z = K.z_score(s, var_s, continuity)
@@ -172,7 +172,7 @@ def seasonal_mann_kendall(data: pd.DataFrame, *, time="year", season="period", v
 
     S = Σ_g S_g, S_g = Σ_{i<j} sgn(x_jg − x_ig) within season g across years. Under
     independence Var(S) = Σ_g Var(S_g); with ``covariance=True`` (default) Var(S) = Σ_g Σ_h σ_gh
-    with the Hirsch–Slack σ_gh (:func:`block_covariance`), needed when seasons of a year move
+    with the Hirsch–Slack σ_gh (:func:`block_variances`), needed when seasons of a year move
     together, as year-to-date values do. z = sgn(S)(|S| − 1)/√Var(S).
 
     Short records (≤ ``exact_max_years`` years): the p-value is exact over all Y! orderings of
