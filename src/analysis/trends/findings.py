@@ -225,8 +225,11 @@ def trend_findings(yearly_scores: pd.DataFrame, quarterly_scores: pd.DataFrame |
             "test_reason": WHY_SEASONAL, "n": sr.n, "n_years": sr.n_years, "statistic": sr.s, "z": sr.z,
             "p": sr.p, "p_method": sr.p_method, "p_min": sr.p_min, "slope": sr.sen_slope,
             "reason": sr.reason, "note": ""}))
-    seasonal_keys = set(zip(q["unit_id"], q["node"])) if len(q) else set()
-    yk = ys[[k not in seasonal_keys for k in zip(ys["unit_id"], ys["node"])]]
+    if len(q):  # series with a quarterly record take the seasonal test; the others the yearly one
+        seasonal = pd.MultiIndex.from_frame(q[["unit_id", "node"]].drop_duplicates())
+        yk = ys[~pd.MultiIndex.from_frame(ys[["unit_id", "node"]]).isin(seasonal)]
+    else:
+        yk = ys
     if len(yk):
         mr = mann_kendall(yk, time="year", value="score", by=["unit_id", "node"], method=variant, alpha=alpha)
         parts.append(pd.DataFrame({
