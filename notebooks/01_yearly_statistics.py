@@ -67,6 +67,10 @@ grid, scores = summaries.dimension_grid(data, year, table.unit_id.tolist(), lang
 rp.figure(plots.grade_heatmap(grid, scores, lang=lang),
           t("各单位各维度得分与等级(按综合排名排序;字母 A–D 即绿、蓝、黄、红)",
             "Dimension scores and grades of every unit (sorted by overall rank; letters A–D = green, blue, yellow, red)"))
+rp.table(summaries.dimension_table(data, year, table.unit_id.tolist(), lang),
+         t("各单位各维度得分与等级(按综合排名排序;可按维度筛选、按得分排序)",
+           "Dimension score and grade of every unit (sorted by overall rank; filter by dimension, sort by score)"),
+         name="dimension_grades")
 
 # %% [markdown] tags=["exercise", "lang-zh"]
 # 练习:热力图中哪一个维度拉低的单位最多?试从指标体系中找出该维度包含的监测点。

@@ -129,3 +129,23 @@ def test_an_empty_warehouse_is_a_clear_error(tmp_path):
     Warehouse(path).close()
     with pytest.raises(ConfigError, match="holds no observations"):
         inputs.prepare_inputs(catalog.read_warehouse(path), catalog.read_run_config())
+
+
+def test_heat_map_of_many_units_keeps_the_best_and_the_weakest_and_the_table_keeps_all(warehouse):
+    from analysis import plots, summaries
+
+    shared = inputs.prepare_inputs(catalog.read_warehouse(warehouse), catalog.read_run_config(), uncertainty=False)
+    table = summaries.index_table(shared, 2024, "zh")
+    order = table.unit_id.tolist()
+    grid, scores = summaries.dimension_grid(shared, 2024, order, "zh", max_rows=10)
+    assert grid.index.tolist() == order[:5] + order[-5:] and grid.attrs["omitted"] == (5, len(order))
+    caption = plots.caption_of(plots.grade_heatmap(grid, scores), "zh")
+    assert f"共 {len(order)} 个单位,图中为前 5 个与后 5 个(黑线处省略中间 {len(order) - 10} 个)" in caption
+    whole = summaries.dimension_table(shared, 2024, order, "zh")
+    n_dims = grid.shape[1]
+    assert len(whole) == len(order) * n_dims and whole.unit_id.drop_duplicates().tolist() == order
+    # the table's cells are the heat map's cells
+    first = whole[whole.unit_id == order[0]].set_index("dimension")
+    assert first.grade.to_dict() == grid.iloc[0].to_dict()
+    assert first.score.to_dict() == pytest.approx(scores.iloc[0].to_dict())
+    assert summaries.dimension_grid(shared, 2024, order, "zh")[0].attrs == {}  # 30 units: none left out

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
+from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
@@ -137,14 +138,24 @@ def grade_heatmap(grades: pd.DataFrame, scores: pd.DataFrame | None = None, lang
     ax.set_xticks(range(grades.shape[1]), [str(c) for c in grades.columns], rotation=30, ha="right")
     ax.set_yticks(range(grades.shape[0]), [str(r) for r in grades.index])
     ax.grid(False)
+    omitted = grades.attrs.get("omitted")  # (rows kept at the top, units in all): see summaries.dimension_grid
+    if omitted:
+        ax.axhline(omitted[0] - 0.5, color="#222222", lw=2.5)
     handles = [Patch(facecolor=GRADES[c][1], label=grade_label(c, lang)) for c in order]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
               title="等级" if lang == "zh" else "Grade")
     if title:
         ax.set_title(title)
-    _caption(ax.figure, f"{grades.shape[0]} 行 × {grades.shape[1]} 列的四色等级图" + ("(格内为等级与得分)" if scores is not None else ""),
-             f"four-colour grade map of {grades.shape[0]} rows × {grades.shape[1]} columns"
-             + (" (letter and score in each cell)" if scores is not None else ""))
+    zh = f"{grades.shape[0]} 行 × {grades.shape[1]} 列的四色等级图" + ("(格内为等级与得分)" if scores is not None else "")
+    en = (f"four-colour grade map of {grades.shape[0]} rows × {grades.shape[1]} columns"
+          + (" (letter and score in each cell)" if scores is not None else ""))
+    if omitted:
+        top, total = omitted
+        bottom = grades.shape[0] - top
+        zh += f";共 {total} 个单位,图中为前 {top} 个与后 {bottom} 个(黑线处省略中间 {total - top - bottom} 个),全部单位见下表"
+        en += (f"; of {total} units the first {top} and the last {bottom} are drawn (the black line marks the "
+               f"{total - top - bottom} left out); every unit is in the table below")
+    _caption(ax.figure, zh, en)
     return ax.figure
 
 
@@ -203,10 +214,13 @@ def rank_plot(ranks: pd.DataFrame, unit: str = "unit", year: str = "year", rank:
         _, ax = plt.subplots(figsize=(7.5, 4.2))
     highlight = [h for h in (highlight or []) if h in set(ranks[unit])][:MAX_SERIES]
     n_units = ranks[unit].nunique()
-    for label, part in ranks.sort_values(year).groupby(unit, sort=True):
-        if label in highlight:
-            continue
-        ax.plot(part[year], part[rank], lw=0.7, color=_CONTEXT, alpha=0.6, zorder=1)
+    context = ranks[~ranks[unit].isin(highlight)].sort_values([unit, year])
+    lines = [part[[year, rank]].to_numpy(dtype=float) for _, part in context.groupby(unit, sort=True)]
+    # one collection for the grey lines; beyond a few hundred units it is drawn as an image
+    # inside the SVG, so a national panel's chart stays light to draw and to send
+    ax.add_collection(LineCollection(lines, linewidths=0.7, colors=_CONTEXT, alpha=0.6, zorder=1,
+                                     rasterized=len(lines) > 300))
+    ax.autoscale_view()
     for label in highlight:
         part = ranks[ranks[unit] == label].sort_values(year)
         ax.plot(part[year], part[rank], marker="o", lw=2.0, zorder=3, label=str(label))

@@ -50,23 +50,47 @@ def grade_sentence(table: pd.DataFrame, year: int, lang: str = "zh") -> str:
     return f"{len(table)} units were assessed in {year}; mean index {table.score.mean():.1f}; {parts}."
 
 
-def dimension_grid(data, year: int, order: list[str], lang: str = "zh", unit_label=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: a heat map shows at most this many units (a city shows all): beyond it the first and the last half by rank
+HEATMAP_ROWS = 100
+
+
+def dimension_grid(data, year: int, order: list[str], lang: str = "zh", unit_label=None,
+                   max_rows: int = HEATMAP_ROWS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The four-colour heat map of units × dimensions: ``(grades, scores)``, rows in ``order``.
 
     Dimension grades follow the index's grading rule applied to each dimension's scores
     (:func:`analysis.scoring.grades.dimension_grades`). Columns are dimension names in ``lang``;
-    rows are ``unit_label(unit_id)`` (default the code).
+    rows are ``unit_label(unit_id)`` (default the code). With more than ``max_rows`` units the
+    grid keeps the first and the last ``max_rows // 2`` of ``order`` (the best and the weakest
+    by overall rank) and records ``attrs["omitted"] = (rows kept at the top, units in all)`` for
+    :func:`analysis.plots.grade_heatmap`; every unit's dimension grades are in
+    :func:`dimension_table`.
     """
     ix = data.index
     cur = dimension_grades(ix.scores, ix.model.config.grades)
     cur = cur[cur.year == year]
     names = labels(data.framework, lang)
-    grid = cur.pivot(index="unit_id", columns="node", values="grade").reindex(order)
-    scores = cur.pivot(index="unit_id", columns="node", values="score").reindex(order)
+    kept = list(order) if len(order) <= max_rows else [*order[:max_rows // 2], *order[-(max_rows // 2):]]
+    grid = cur.pivot(index="unit_id", columns="node", values="grade").reindex(kept)
+    scores = cur.pivot(index="unit_id", columns="node", values="score").reindex(kept)
     grid.columns = scores.columns = [names.get(c, c) for c in grid.columns]
-    rows = [unit_label(u) if unit_label else u for u in order]
+    rows = [unit_label(u) if unit_label else u for u in kept]
     grid.index = scores.index = rows
+    if len(kept) < len(order):
+        grid.attrs["omitted"] = (max_rows // 2, len(order))
     return grid, scores
+
+
+def dimension_table(data, year: int, order: list[str], lang: str = "zh") -> pd.DataFrame:
+    """The whole heat map as a table: ``unit_id, dimension, score, grade`` for every unit (in
+    ``order``) and dimension in ``year``, to filter by dimension and sort by score."""
+    ix = data.index
+    cur = dimension_grades(ix.scores, ix.model.config.grades)
+    cur = cur[(cur.year == year) & cur.unit_id.isin(order)]
+    rank = pd.Series(range(len(order)), index=list(order))
+    names = labels(data.framework, lang)
+    out = cur.assign(_r=cur.unit_id.map(rank), dimension=cur.node.map(lambda c: names.get(c, c)))
+    return out.sort_values(["_r", "node"])[["unit_id", "dimension", "score", "grade"]].reset_index(drop=True)
 
 
 def movers(table: pd.DataFrame, n: int = 3) -> tuple[list[str], list[str]]:
