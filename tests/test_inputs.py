@@ -149,3 +149,20 @@ def test_heat_map_of_many_units_keeps_the_best_and_the_weakest_and_the_table_kee
     assert first.grade.to_dict() == grid.iloc[0].to_dict()
     assert first.score.to_dict() == pytest.approx(scores.iloc[0].to_dict())
     assert summaries.dimension_grid(shared, 2024, order, "zh")[0].attrs == {}  # 30 units: none left out
+
+
+def test_saved_inputs_come_back_equal_with_their_dtypes(tmp_path):
+    """Repeated text columns travel as categoricals and come back as they were (dtype, missing
+    values, order), inside nested objects too; short and unique columns are left alone."""
+    import pandas as pd
+
+    n = 3000
+    frame = pd.DataFrame({"unit_id": pd.array([f"U{i % 7}" if i % 11 else None for i in range(n)], dtype="str"),
+                          "note": pd.Series([None, "x"] * (n // 2), dtype=object),
+                          "code": pd.array([f"C{i}" for i in range(n)], dtype="str"), "v": range(n)})
+    nested = {"frame": frame, "inner": [frame.head(10), frame]}
+    back = catalog.load_inputs(catalog.save_inputs(nested, tmp_path))
+    pd.testing.assert_frame_equal(back["frame"], frame)
+    pd.testing.assert_frame_equal(back["inner"][0], frame.head(10))
+    pd.testing.assert_frame_equal(back["inner"][1], frame)
+    assert back["frame"].note.tolist()[:2] == [None, "x"]
