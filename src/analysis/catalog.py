@@ -19,6 +19,7 @@ import pandas as pd
 
 from .config import RunConfig
 from .errors import ConfigError
+from .frames import repeated_text, share_text
 from .params import load_yaml
 
 ROOT = Path(os.environ.get("ANALYSIS_ROOT") or Path(__file__).resolve().parents[2])
@@ -143,7 +144,8 @@ def read_warehouse(path: str | Path | None = None) -> WarehouseTables:
     if not path.exists():
         raise ConfigError(f"找不到数据仓库 {path} / warehouse not found: {path}")
     with Warehouse(path, read_only=True) as wh:
-        return WarehouseTables(framework=wh.framework(), units=wh.units(), observations=wh.observations(),
+        # codes repeat over millions of observation rows: one string object per code (share_text)
+        return WarehouseTables(framework=wh.framework(), units=wh.units(), observations=share_text(wh.observations()),
                                problems=wh.problems(), focal_units=wh.focal_units(), provenance=wh.provenance(),
                                content_hash=wh.content_hash(), schema_version=wh.schema_version(),
                                path=str(path.resolve()), status_history=wh.status_history(),
@@ -189,20 +191,15 @@ class _CompactPickler(pickle.Pickler):
         self._compacted: set[int] = set()
 
     def reducer_override(self, obj):
-        import pandas as pd
-
-        if type(obj) is not pd.DataFrame or id(obj) in self._compacted or len(obj) < 1000:
+        if type(obj) is not pd.DataFrame or id(obj) in self._compacted:
             return NotImplemented
-        dtypes, out = {}, obj
-        for position, column in enumerate(obj.columns):
-            col = obj.iloc[:, position]
-            if isinstance(col.dtype, pd.StringDtype) and col.nunique() < len(col) // 2:
-                if out is obj:
-                    out = obj.copy(deep=False)
-                out[column] = col.astype("category")
-                dtypes[column] = col.dtype
-        if not dtypes or obj.columns.has_duplicates:
+        columns = repeated_text(obj)
+        if not columns:
             return NotImplemented
+        out = obj.copy(deep=False)
+        dtypes = {c: obj[c].dtype for c in columns}
+        for c in columns:
+            out[c] = obj[c].astype("category")
         self._compacted.add(id(out))
         return _expand_frame, (out, dtypes)
 

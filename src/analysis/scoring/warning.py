@@ -132,12 +132,19 @@ def _index_changes(root: pd.DataFrame, cfg, label: dict | None = None) -> pd.Dat
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _quarter_number(periods: pd.Series) -> np.ndarray:
+    """1–4 for Q1–Q4 and 0 for any other period, by the codes of the column (a dictionary
+    lookup per cell costs seconds on a national panel's millions of rows)."""
+    codes, found = pd.factorize(periods)
+    return pd.Series(PERIODS, dtype=int).reindex(found).fillna(0).astype(int).to_numpy()[codes]
+
+
 def _quarterly(observations: pd.DataFrame, cfg, directions: dict) -> list[pd.DataFrame]:
     q = observations[observations.period.isin(PERIODS)].dropna(subset=["value"]).copy()
     if q.empty:
         return []
-    q["t"] = q.year.astype(int) * 4 + q.period.map(PERIODS) - 1
-    q = q.sort_values(["unit_id", "indicator", "t"])
+    q["t"] = q.year.astype(int) * 4 + _quarter_number(q.period) - 1
+    q = q.sort_values("t", kind="stable")  # each series in time order (the threshold test's previous value)
     out = []
     # threshold crossings
     for leaf, rule in cfg.thresholds.items():
@@ -157,27 +164,29 @@ def _quarterly(observations: pd.DataFrame, cfg, directions: dict) -> list[pd.Dat
                 "message": [_msg(f"单位 {u} {int(y)} 年 {p} 指标 {leaf} 为 {x:g},{word_zh}预警阈值 {v:g}",
                                  f"unit {u}, {int(y)} {p}: {leaf} = {x:g}, {word_en} the warning threshold {v:g}")
                             for u, y, p, x in zip(hit.unit_id, hit.year, hit.period, hit.value)]}))
-    # unusual changes per unit × leaf
-    key = q.unit_id.astype(str) + "|" + q.indicator.astype(str)
-    wide = q.assign(key=key).pivot_table(index="key", columns="t", values="value")
-    wide = wide.reindex(columns=range(int(wide.columns.min()), int(wide.columns.max()) + 1))
+    # unusual changes per unit × leaf: one row per series on a quarter grid (the warehouse keeps one
+    # value per unit, leaf and quarter), built from integer codes rather than text keys
+    grp = q.groupby(["unit_id", "indicator"], sort=True)
+    series = grp.size().index
+    t0 = int(q.t.min())
+    wide = np.full((len(series), int(q.t.max()) - t0 + 1), np.nan)
+    wide[grp.ngroup().to_numpy(), q.t.to_numpy(dtype=int) - t0] = q.value.to_numpy(dtype=float)
     if wide.shape[1] >= cfg.min_history + 5:
-        lagged = wide.shift(4, axis=1)
-        d = (wide - lagged).iloc[:, 4:]
-        z = robust_z_history(d.to_numpy(), cfg.min_history)
-        sign = np.array([{"positive": -1, "negative": 1}.get(directions.get(k.split("|", 1)[1], "target"), 0)
-                         for k in d.index])
+        d = wide[:, 4:] - wide[:, :-4]  # change on the same quarter of the previous year
+        z = robust_z_history(d, cfg.min_history)
+        sign = np.array([{"positive": -1, "negative": 1}.get(directions.get(leaf, "target"), 0)
+                         for leaf in series.get_level_values(1)])
         with np.errstate(invalid="ignore"):
             bad = np.where(sign[:, None] == 0, np.abs(z), sign[:, None] * z) >= cfg.robust_z
         rows = []
         for i, t in np.argwhere(bad):
-            u, leaf = d.index[i].split("|", 1)
-            tt = int(d.columns[t])
+            u, leaf = series[i]
+            tt = t0 + int(t) + 4
             y, p = tt // 4, f"Q{tt % 4 + 1}"
             rows.append(dict(unit_id=u, year=y, period=p, kind="unusual_change", indicator=leaf,
-                             value=float(wide.iloc[i, t + 4]), previous=float(wide.iloc[i, t]), robust_z=float(z[i, t]),
-                             message=_msg(f"单位 {u} {y} 年 {p} 指标 {leaf} 较上年同期变化 {d.iloc[i, t]:+g},相对本单位以往变化异常(稳健 z = {z[i, t]:.1f})",
-                                          f"unit {u}, {y} {p}: {leaf} changed by {d.iloc[i, t]:+g} on the same quarter "
+                             value=float(wide[i, t + 4]), previous=float(wide[i, t]), robust_z=float(z[i, t]),
+                             message=_msg(f"单位 {u} {y} 年 {p} 指标 {leaf} 较上年同期变化 {d[i, t]:+g},相对本单位以往变化异常(稳健 z = {z[i, t]:.1f})",
+                                          f"unit {u}, {y} {p}: {leaf} changed by {d[i, t]:+g} on the same quarter "
                                           f"of last year, unusual against its own history (robust z = {z[i, t]:.1f})")))
         out.append(pd.DataFrame(rows, columns=COLUMNS))
     return out
@@ -214,15 +223,18 @@ def quarterly_index(model, observations: pd.DataFrame, framework: pd.DataFrame, 
     cut = grades.dropna(subset=["cutoff_green"]).groupby("year")[["cutoff_green", "cutoff_blue", "cutoff_yellow"]].first()
     cut = cut.reindex(panel.years).to_numpy()  # (Y, 3)
     obs = observations[observations.year.isin(panel.years) | observations.year.isin([y - 1 for y in panel.years])]
+    # masks that do not depend on the quarter, computed once (millions of rows at national scale)
+    quarter = _quarter_number(obs.period)
+    in_year = obs.year.isin(panel.years).to_numpy()
+    stock = obs.indicator.isin(stocks).to_numpy()
+    yearly = quarter == 0
+    held = yearly | stock
     parts = []
     for k in (1, 2, 3, 4):
-        quarters = [f"Q{i}" for i in range(1, k + 1)]
-        q = obs[obs.period.isin(quarters) & obs.year.isin(panel.years)]
         # annual leaves, and stocks reported cumulatively within the year (year_agg = last), are
         # taken from the previous year until the year's own value is complete at Q4
-        held = (obs.period == "Y") | obs.indicator.isin(stocks)
-        q = q[~obs.indicator.isin(stocks).reindex(q.index)] if k < 4 else q
-        annual = obs[held & (obs.period == "Y")] if k == 4 else obs[held].assign(year=obs[held].year + 1)
+        q = obs[(quarter >= 1) & (quarter <= k) & in_year & (~stock if k < 4 else True)]
+        annual = obs[held & yearly] if k == 4 else obs[held].assign(year=obs[held].year + 1)
         annual = annual[annual.year.isin(panel.years)]
         v = yearly_values(pd.concat([q, annual], ignore_index=True), framework, units)
         if v.empty:
