@@ -426,6 +426,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
     year_dir = out / label
     nb_dir = Path(cfg.notebooks_dir)
     tables = catalog.read_warehouse(warehouse)
+    stages = {"warehouse": time.perf_counter() - t0}  # seconds per stage, in the manifest's run section
     from .framework import content_hash
 
     wh_info = {"path": tables.path, "content_hash": tables.content_hash, "schema_version": tables.schema_version,
@@ -470,6 +471,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             chosen = [alias.get(u, u) for _, ids in wanted for u in ids]
             batches = diagnosis_batches(inputs.units, inputs.focal_units, int(year), cfg, chosen) if wanted else []
         inputs_path = catalog.save_inputs(inputs, tmp_dir / ".inputs")  # removed before the folder is published
+        stages["inputs"] = time.perf_counter() - t0 - sum(stages.values())
         common = {"year": int(year), "period": period, "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
                   "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning,
                   "compare_with": int(compare_with or 0)}
@@ -499,6 +501,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
                 results.append(fut.result())
                 bar.update(1)
         shutil.rmtree(inputs_path.parent, ignore_errors=True)
+        stages["notebooks"] = time.perf_counter() - t0 - sum(stages.values())
         order = {j["name"]: i for i, j in enumerate(sorted(jobs_spec, key=lambda j: j["name"]))}
         results.sort(key=lambda r: order[r.name])
         manifest = {
@@ -511,15 +514,20 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             "run": {"started": started.isoformat(timespec="seconds"),
                     "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "seconds": round(time.perf_counter() - t0, 2),
-                    "notebooks": {r.name: {"seconds": round(r.seconds, 2), "attempts": r.attempts} for r in results}},
+                    "notebooks": {r.name: {"seconds": round(r.seconds, 2), "attempts": r.attempts} for r in results},
+                    "stages": stages},
         }
-        manifest_path = audit_dir / "manifest.json"
-        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         from .site import write_site_index, write_year_index
 
         groups = _group_pages(inputs, results, tmp_dir, int(year), period, cfg, label)
         write_year_index(tmp_dir, site_manifest(manifest) | groups, lang=cfg.lang)
         _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
+        stages["pages"] = time.perf_counter() - t0 - sum(stages.values())
+        manifest["run"]["stages"] = {k: round(v, 2) for k, v in stages.items()}
+        manifest["run"] |= {"finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            "seconds": round(time.perf_counter() - t0, 2)}
+        (audit_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str),
+                                                 encoding="utf-8")
         _swap_into_place(tmp_dir, year_dir)
         if cfg.publish:
             _swap_into_place(audit_dir, audit_final)
