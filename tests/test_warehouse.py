@@ -48,3 +48,18 @@ def test_round_trip_of_the_sample(sample_data, loaded_warehouse):
     assert fw.code.tolist() == sample_data.framework.code.tolist()
     with W.Warehouse(loaded_warehouse, read_only=True) as wh:
         assert wh.content_hash() == h1
+
+
+def test_content_hash_changes_with_any_cell_and_not_with_reading(loaded_warehouse):
+    with W.Warehouse(loaded_warehouse, read_only=True) as wh:
+        h0 = wh.content_hash()
+        obs = wh.observations()
+        obs.loc[0, "value"] = -1.0  # a caller's change to what it read stays with the caller
+        assert wh.content_hash() == h0
+    for sql in ("UPDATE observations SET value = value + 1e-9 WHERE rowid = 0",
+                "UPDATE units SET name_zh = name_zh || ' ' WHERE rowid = 3"):
+        with W.Warehouse(loaded_warehouse) as wh:
+            wh.con.execute(sql)
+            h1 = wh.content_hash()
+        assert h1 != h0
+        h0 = h1

@@ -198,8 +198,8 @@ class _CompactPickler(pickle.Pickler):
             return NotImplemented
         out = obj.copy(deep=False)
         dtypes = {c: obj[c].dtype for c in columns}
-        for c in columns:
-            out[c] = obj[c].astype("category")
+        for c, cat in columns.items():
+            out[c] = cat
         self._compacted.add(id(out))
         return _expand_frame, (out, dtypes)
 

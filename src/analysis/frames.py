@@ -42,14 +42,19 @@ def join_reasons(reasons: Iterable[str | None]) -> str | None:
     return "; ".join(dict.fromkeys(out)) if out else None
 
 
-def repeated_text(data: pd.DataFrame, min_rows: int = 1000) -> list:
-    """The text (``str`` dtype) columns of ``data`` whose values repeat: fewer distinct values
-    than half the rows (unit and indicator codes of a panel, not free text). Frames shorter
-    than ``min_rows`` have none: there is nothing to gain."""
+def repeated_text(data: pd.DataFrame, min_rows: int = 1000) -> dict:
+    """The text (``str`` dtype) columns of ``data`` whose values repeat (fewer distinct values
+    than half the rows: unit and indicator codes of a panel, not free text), each as a
+    categorical Series. Frames shorter than ``min_rows`` have none: there is nothing to gain."""
     if len(data) < min_rows or data.columns.has_duplicates:
-        return []
-    return [c for c in data.columns
-            if isinstance(data[c].dtype, pd.StringDtype) and data[c].nunique() < len(data) // 2]
+        return {}
+    out = {}
+    for c in data.columns:
+        if isinstance(data[c].dtype, pd.StringDtype):
+            cat = data[c].astype("category")
+            if len(cat.cat.categories) < len(data) // 2:
+                out[c] = cat
+    return out
 
 
 def share_text(data: pd.DataFrame) -> pd.DataFrame:
@@ -58,15 +63,15 @@ def share_text(data: pd.DataFrame) -> pd.DataFrame:
     panel (millions of rows, a few thousand codes) hash each code once instead of once per row,
     and the column holds pointers instead of copies. Values and dtypes are unchanged.
 
-    >>> d = pd.DataFrame({"u": pd.array(["U1", "U2"] * 600, dtype="str")})
+    >>> d = pd.DataFrame({"u": pd.array(["U1", "U2", None] * 400, dtype="str")})
     >>> shared = share_text(d)
-    >>> shared.u.equals(d.u), shared.u[0] is shared.u[2]
+    >>> shared.u.equals(d.u), shared.u[0] is shared.u[3]
     (True, True)
     """
     columns = repeated_text(data)
     if not columns:
         return data
     out = data.copy(deep=False)
-    for c in columns:
-        out[c] = data[c].astype("category").astype(data[c].dtype)
+    for c, cat in columns.items():
+        out[c] = cat.astype(data[c].dtype)
     return out
