@@ -56,26 +56,72 @@ def _period_view(data, year: int, period: str):
     return result, index, label, lambda df: df[df.period == label]
 
 
+class _Batch:
+    """The tables of a diagnosis batch cut to the period and split by unit once, so that each
+    further unit costs a dictionary lookup instead of filters over the whole panel (a national
+    run diagnoses thousands of units from tables of millions of rows)."""
+
+    def __init__(self, data, year: int, period: str, lang: str):
+        self.ix, index, self.when, at = _period_view(data, year, period)
+        self.names = labels(data.framework, lang)
+        self.roster = units_for_year(data.units, year).set_index("unit_id")
+        self.index = index[index.when <= self.when]  # labels sort in time order: "2021H2" < "2022H1"
+        self.region_mean = self.index.groupby(["region", "when"], as_index=False).score.mean()
+        self.all_mean = self.index.groupby("when", as_index=False).score.mean()
+        unc = None
+        if period == "Y" and data.uncertainty is not None:
+            unc = data.uncertainty.ranks[data.uncertainty.ranks.year == year]
+        prof = at(self.ix.profile)
+        dims = at(self.ix.scores[self.ix.scores.level == 1])
+        self.dims_region = dims.groupby(["region", "node"]).score.mean().rename("region_mean")
+        self.dims_type = dims.groupby(["type", "node"]).score.mean().rename("type_mean")
+        self.by_unit = {name: _split(frame) for name, frame in (
+            ("index", self.index), ("uncertainty", unc), ("weak", prof[prof.list == "negative"]),
+            ("problems", data.problems[data.problems.year == year]), ("attribution", at(self.ix.attribution)),
+            ("warnings", at(self.ix.early_warnings)), ("dims", dims))}
+        self.empty = {name: frame.iloc[0:0] for name, frame in (
+            ("index", self.index), ("uncertainty", unc), ("weak", prof), ("problems", data.problems),
+            ("attribution", self.ix.attribution), ("warnings", self.ix.early_warnings), ("dims", dims))
+            if frame is not None}
+
+    def of(self, name: str, unit_id: str) -> pd.DataFrame | None:
+        """The rows of table ``name`` for ``unit_id`` (empty if none; None for a table the run lacks)."""
+        table = self.by_unit[name]
+        return None if table is None else table.get(unit_id, self.empty[name])
+
+
+def _split(frame: pd.DataFrame | None) -> dict | None:
+    return None if frame is None else dict(tuple(frame.groupby("unit_id", sort=False)))
+
+
+_LAST: list = []  # (data, year, period, lang, batch) of the last batch: the notebook diagnoses one batch
+
+
+def _batch(data, year: int, period: str, lang: str) -> _Batch:
+    if not (_LAST and _LAST[0] is data and _LAST[1:4] == [year, period, lang]):
+        _LAST[:] = [data, year, period, lang, _Batch(data, year, period, lang)]
+    return _LAST[4]
+
+
 def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y", publish: bool = False,
              k: int = 3) -> Diagnosis:
     """Everything the diagnosis of ``unit_id`` shows for ``year`` (``period="Y"``) or one of its
     half years (``"H1"``, ``"H2"``: from the run's half-yearly index, ``data.period_index``),
     including the change on the previous period and on the same period of last year. The list of
     open problems names each problem (description, deadline, round) in the internal edition; with
-    ``publish`` it gives suppressed counts only (:func:`analysis.problems.unit_problem_list`)."""
+    ``publish`` it gives suppressed counts only (:func:`analysis.problems.unit_problem_list`).
+    The tables of the run are cut to the period and split by unit once per batch."""
     from .problems import unit_problem_list
     from .periods import Period
 
-    ix, index, when, at = _period_view(data, year, period)
-    names = labels(data.framework, lang)
-    info = units_for_year(data.units, year).set_index("unit_id").loc[unit_id]
-    index = index[index.when <= when]  # labels sort in time order: "2021H2" < "2022H1"
-    own = index[index.unit_id == unit_id].sort_values("when")
+    b = _batch(data, year, period, lang)
+    names, when = b.names, b.when
+    info = b.roster.loc[unit_id]
+    own = b.of("index", unit_id).sort_values("when")
     current = own[own.when == when].iloc[0]
     unc = None
-    if period == "Y" and data.uncertainty is not None:
-        ua = data.uncertainty.ranks
-        ua = ua[(ua.unit_id == unit_id) & (ua.year == year)]
+    ua = b.of("uncertainty", unit_id)
+    if ua is not None:
         unc = ua.iloc[0] if len(ua) and ua.n_runs.iloc[0] > 1 else None
     this = Period.parse(when)
     refs = {"previous": str(this.previous()), "last_year": str(this.same_period_last_year())}
@@ -85,31 +131,27 @@ def diagnose(data, unit_id: str, year: int, lang: str = "zh", period: str = "Y",
              "score": current.score, "grade": current.grade, "change": current.score - got.score.iloc[0]}
             for kind, ref in refs.items() for got in [own[own.when == ref]] if len(got)]
     changes = pd.DataFrame(rows, columns=["compared_with", "period", "score_then", "grade_then", "score", "grade", "change"])
-    region_mean = index[index.region == info["region"]].groupby("when", as_index=False).score.mean()
+    region_mean = b.region_mean[b.region_mean.region == info["region"]][["when", "score"]]
     comparison = pd.concat([own[["when", "score"]].assign(series="unit"), region_mean.assign(series="region"),
-                            index.groupby("when", as_index=False).score.mean().assign(series="all")], ignore_index=True)
+                            b.all_mean.assign(series="all")], ignore_index=True)
     comparison = comparison.rename(columns={"when": "period"})
-    prof = at(ix.profile)
-    weak = prof[(prof.unit_id == unit_id) & (prof.list == "negative")]
+    weak = b.of("weak", unit_id)
     weak = weak.assign(name=weak.indicator.map(lambda c: names.get(c, c)))
     weak = weak[[c for c in ("position", "indicator", "name", "value", "normalised", "peer_mean", "z") if c in weak]]
-    probs = data.problems[(data.problems.unit_id == unit_id) & (data.problems.year == year)]
+    probs = b.of("problems", unit_id)
     by_aspect = (probs.assign(aspect_name=probs.aspect.map(lambda c: names.get(c, c)))
                  .groupby(["aspect", "aspect_name", "status"]).size().rename("n").reset_index())
     end = this.end_date()
     open_problems = unit_problem_list(data.problems, unit_id, end, history=data.status_history,
                                       rounds=data.inspection_rounds, publish=publish, k=k, lang=lang)
-    att = at(ix.attribution)
-    att = att[att.unit_id == unit_id]
+    att = b.of("attribution", unit_id)
     att = att.assign(component_name=att.component.map(lambda c: names.get(c, c)))
     leaves = att[att.kind == "leaf"]
     top = leaves.reindex(leaves.contribution.abs().sort_values(ascending=False).index).head(5)
-    warn = at(ix.early_warnings)
-    warn = warn[warn.unit_id == unit_id]
-    dims = at(ix.scores[ix.scores.level == 1])
-    mine = dims[dims.unit_id == unit_id][["node", "score"]].assign(dimension=lambda d: d.node.map(lambda c: names.get(c, c)))
-    peers = (mine.merge(dims[dims.region == info["region"]].groupby("node").score.mean().rename("region_mean"), on="node")
-                 .merge(dims[dims.type == info["type"]].groupby("node").score.mean().rename("type_mean"), on="node"))
+    warn = b.of("warnings", unit_id)
+    mine = b.of("dims", unit_id)[["node", "score"]].assign(dimension=lambda d: d.node.map(lambda c: names.get(c, c)))
+    peers = (mine.merge(b.dims_region.loc[info["region"]], on="node")
+                 .merge(b.dims_type.loc[info["type"]], on="node"))
     history = own.drop(columns=["period"], errors="ignore").rename(columns={"when": "period"})[["period", "score", "rank", "rank_in_type", "rank_in_region", "grade",
                                                        "red_line_codes"]]
     from_col = "from_year" if period == "Y" else "from_period"
