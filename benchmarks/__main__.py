@@ -9,7 +9,8 @@ memory of its process, with the machine (cores, memory, load) and the package ve
 
 Options are passed to every script (e.g. ``--quick``), except ``--only a,b`` which runs only the
 scripts whose names contain ``a`` or ``b``. With ``NATIONAL=/path/warehouse.duckdb``
-in the environment, ``profile_national.py`` also runs on that warehouse (3,000-unit sample).
+in the environment, ``profile_national.py`` (the library steps) and ``national_run.py`` (the whole
+run and the diagnoses, with the memory of the process tree) also run on that warehouse.
 
 Benchmarks are never part of the test suite (these machines are shared and noisy).
 """
@@ -120,6 +121,7 @@ def main() -> int:
     if national:
         record["scripts"].append(run(here / "profile_national.py", ["--warehouse", national,
                                                                      "--json", str(here / "national_steps.json")]))
+        record["scripts"].append(run(here / "national_run.py", ["--warehouse", national]))
     record["load_average_at_end"] = os.getloadavg()
     RESULTS.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\n=== summary (written to {RESULTS}) ===")

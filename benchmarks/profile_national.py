@@ -11,7 +11,8 @@ each so that the slowest functions of every step can be printed (``--top N``):
 - ``yearly``: the statistics of notebook 01 (describe, year-on-year change, improving share, ranks);
 - ``regions``: the comparisons of notebook 02 (describe_groups, compare_groups overall and by
   dimension, posthoc, inequality with the Dagum decomposition);
-- ``trends``: every unit × node Mann–Kendall test with FDR (notebook 03).
+- ``trends``: the trend findings of notebook 03 (every unit × node series with its test and FDR,
+  regions and types as wholes, change points, the power table).
 
 Usage::
 
@@ -83,7 +84,7 @@ def main(argv=None) -> list[dict]:
     from analysis.panel import yearly_values
     from analysis.scoring import build_index, load_config
     from analysis.scoring.uncertainty import run_uncertainty
-    from analysis.trends import classify_trends
+    from analysis.trends import trend_findings
     from analysis.warehouse import Warehouse
 
     st = Steps(args.top)
@@ -117,9 +118,11 @@ def main(argv=None) -> list[dict]:
         st.run("regions.posthoc", regions.posthoc, now, "score", "region")
         st.run("regions.inequality (Dagum) by year", regions.inequality, index, "score", "region", by="year")
     if "trends" not in skip:
-        res = st.run("trends.classify_trends unit × node", classify_trends, scores, series=("unit_id", "node"),
-                     value="score", family="node")
-        print(f"  {len(res):,} series")
+        from analysis.config import StatsConfig
+
+        res = st.run("trends.trend_findings (notebook 03)", trend_findings, scores, ix.quarterly, fw, StatsConfig(),
+                     year=year)
+        print(f"  {len(res.units):,} unit series, {len(res.groups):,} group tests")
     print(f"peak resident memory: {peak_rss_mb():.0f} MB")
     if args.json:
         args.json.write_text(json.dumps(st.rows, indent=1, ensure_ascii=False), encoding="utf-8")
