@@ -25,8 +25,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from giddy.ergodic import steady_state as _giddy_steady_state
-from giddy.markov import Homogeneity_Results, Markov
 from scipy import stats
 
 from analysis.frames import as_list, join_reasons
@@ -458,7 +456,19 @@ def _pairs(data: pd.DataFrame, state: str, classes=None):
 def _markov(pairs: pd.DataFrame, state: str, classes: list) -> Markov:
     # Each consecutive-year pair is one 2-period "chain", so unbalanced panels and gap
     # years contribute exactly the transitions they have.
+    from giddy.markov import Markov  # giddy loads numba: 5 s, paid only by its callers
     return Markov(pairs[[state, "_to"]].to_numpy(), classes=np.array(classes, dtype=object), summary=False)
+
+
+def _transition_counts(pairs: pd.DataFrame, state: str, classes: list) -> np.ndarray:
+    """n_ij: the pairs in state ``classes[i]`` then ``classes[j]`` (giddy's ``Markov.transitions``,
+    counted directly: importing giddy costs seconds a report need not pay for a count)."""
+    k = len(classes)
+    pos = {c: i for i, c in enumerate(classes)}
+    i = pairs[state].map(pos).to_numpy(dtype=float)
+    j = pairs["_to"].map(pos).to_numpy(dtype=float)
+    ok = ~(np.isnan(i) | np.isnan(j))
+    return np.bincount((i[ok] * k + j[ok]).astype(int), minlength=k * k).reshape(k, k).astype(float)
 
 
 def transition_table(data: pd.DataFrame, state: str = "grade", classes: Sequence | None = None, group=None,
@@ -498,7 +508,7 @@ def transition_table(data: pd.DataFrame, state: str = "grade", classes: Sequence
     for keys in ([[]] + ([groups] if groups else [])):
         for kd, cell in _iter(d, keys):
             pairs, _ = _pairs(cell, state, cls)
-            counts = _markov(pairs, state, cls).transitions if len(pairs) else np.zeros((len(cls), len(cls)))
+            counts = _transition_counts(pairs, state, cls)
             for i, a in enumerate(cls):
                 tot = counts[i].sum()
                 for j, b in enumerate(cls):
@@ -550,6 +560,7 @@ def steady_state(data: pd.DataFrame, state: str = "grade", classes: Sequence | N
     if m.num_rclasses != 1:
         base["reason"] = f"链有{m.num_rclasses}个常返类,无唯一稳态 / {m.num_rclasses} recurrent classes; no unique steady state"
         return base
+    from giddy.ergodic import steady_state as _giddy_steady_state
     base["steady_state"] = np.asarray(_giddy_steady_state(m.p, fill_empty_classes=True), float).ravel()
     return base
 
@@ -613,6 +624,7 @@ def markov_homogeneity(data: pd.DataFrame, state: str = "grade", across: str = "
     if len(regimes) < 2:
         return pd.DataFrame([{"test": t, **base, "reason": "少于2个比较组 / fewer than 2 regimes"} for t in ("LR", "Q")])
     mats = [_markov(pairs[pairs._regime == r], state, cls).transitions for r in regimes]
+    from giddy.markov import Homogeneity_Results
     h = Homogeneity_Results(mats, regime_names=[str(r) for r in regimes], class_names=[str(c) for c in cls])
     rows = []
     for test, stat, p in (("LR", h.LR, h.LR_p_value), ("Q", h.Q, h.Q_p_value)):
