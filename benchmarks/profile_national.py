@@ -80,20 +80,16 @@ def main(argv=None) -> list[dict]:
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
 
-    from analysis import regions, yearly
+    from analysis import catalog, regions, yearly
     from analysis.panel import yearly_values
     from analysis.scoring import build_index, load_config
     from analysis.scoring.uncertainty import run_uncertainty
     from analysis.trends import trend_findings
-    from analysis.warehouse import Warehouse
 
     st = Steps(args.top)
 
-    def load():
-        with Warehouse(args.warehouse, read_only=True) as wh:
-            return wh.framework(), wh.units(), wh.observations()
-
-    fw, units, obs = st.run("warehouse (framework, units, obs)", load)
+    tables = st.run("warehouse (every table, content hash)", catalog.read_warehouse, args.warehouse)
+    fw, units, obs = tables.framework, tables.units, tables.observations
     print(f"  {units.unit_id.nunique():,} units, {len(obs):,} quarterly observations")
     values = st.run("panel.yearly_values", yearly_values, obs, fw, units)
     cfg = load_config(None)

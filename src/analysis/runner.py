@@ -490,8 +490,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             else:
                 check_parameters(path, base, declared=declared)
                 jobs_spec.append(spec | dict(parameters=base, name=name, title=title))
-        # every parameter set is valid: now run, biggest batches first so the pool drains evenly
-        jobs_spec.sort(key=lambda j: -len(j["parameters"].get("units", [])))
+        # every parameter set is valid: now run the longest jobs first so that the pool drains evenly
+        jobs_spec = _longest_first(jobs_spec, _previous_seconds(out, label, audit_final))
         workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_spec) or 1))
         results: list[NotebookResult] = []
         with _progress(len(jobs_spec)) as bar, \
@@ -543,6 +543,35 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         _relocate(r, tmp_dir, year_dir, audit_dir, final_audit)
     return RunSummary(ok=not failures, index_path=year_dir / "index.html", manifest_path=final_audit / "manifest.json",
                       failures=failures, results=results, seconds=time.perf_counter() - t0, audit_dir=final_audit)
+
+
+def _previous_seconds(out: Path, label: str, audit_final: Path) -> dict[str, float]:
+    """Seconds per notebook of the last run of this report set (its manifest), or of the most
+    recent other run in ``out``; empty when there is none."""
+    candidates = [audit_final / "manifest.json", out / label / "manifest.json"]
+    candidates += sorted(out.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in candidates:
+        try:
+            return {k: float(v["seconds"]) for k, v in json.loads(path.read_text("utf-8"))["run"]["notebooks"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return {}
+
+
+def _longest_first(jobs: list[dict[str, Any]], seconds: dict[str, float]) -> list[dict[str, Any]]:
+    """Jobs in the order a pool of workers should take them: the largest diagnosis batches, then
+    the notebooks that took longest last time; without a history, later notebooks first (they
+    build on more: comparisons and trend tests), so the longest does not start last.
+
+    >>> jobs = [{"name": n, "parameters": {}} for n in ("00_a", "01_b", "03_c")]
+    >>> [j["name"] for j in _longest_first(jobs, {})]
+    ['03_c', '01_b', '00_a']
+    >>> [j["name"] for j in _longest_first(jobs, {"00_a": 9.0, "01_b": 2.0, "03_c": 5.0})]
+    ['00_a', '03_c', '01_b']
+    """
+    position = {id(j): i for i, j in enumerate(jobs)}
+    return sorted(jobs, key=lambda j: (-len(j["parameters"].get("units", [])), -seconds.get(j["name"], 0.0),
+                                       -position[id(j)]))
 
 
 def _group_pages(inputs, results: list[NotebookResult], folder: Path, year: int, period: str, cfg: RunConfig,
