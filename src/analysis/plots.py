@@ -141,6 +141,10 @@ def grade_heatmap(grades: pd.DataFrame, scores: pd.DataFrame | None = None, lang
     omitted = grades.attrs.get("omitted")  # (rows kept at the top, units in all): see summaries.dimension_grid
     if omitted:
         ax.axhline(omitted[0] - 0.5, color="#222222", lw=2.5)
+        left_out = omitted[1] - grades.shape[0]
+        ax.text((grades.shape[1] - 1) / 2, omitted[0] - 0.5, _t(lang, f"此处省略 {left_out} 个单位", f"{left_out} units left out"),
+                ha="center", va="center", fontsize=10, color="#222222",
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#222222"})
     handles = [Patch(facecolor=GRADES[c][1], label=grade_label(c, lang)) for c in order]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
               title="等级" if lang == "zh" else "Grade")
