@@ -22,6 +22,7 @@ with the cell and the error, the others publish, and ``RunSummary.ok`` is False.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -472,7 +473,12 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             batches = diagnosis_batches(inputs.units, inputs.focal_units, int(year), cfg, chosen) if wanted else []
         inputs_path = catalog.save_inputs(inputs, tmp_dir / ".inputs")  # removed before the folder is published
         stages["inputs"] = time.perf_counter() - t0 - sum(stages.values())
-        common = {"year": int(year), "period": period, "warehouse": tables.path, "lang": cfg.lang, "publish": cfg.publish,
+        # the kernels read the inputs from the file: this process lets go of its copy (at national
+        # scale some 2 GB) while they run, and reads it back only for the region and area pages
+        run_id, warehouse_path = inputs.run_id, tables.path
+        del inputs, tables
+        gc.collect()
+        common = {"year": int(year), "period": period, "warehouse": warehouse_path, "lang": cfg.lang, "publish": cfg.publish,
                   "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning,
                   "compare_with": int(compare_with or 0)}
         for path, declared, overrides in checked:
@@ -500,14 +506,13 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             for fut in as_completed(futures):
                 results.append(fut.result())
                 bar.update(1)
-        shutil.rmtree(inputs_path.parent, ignore_errors=True)
         stages["notebooks"] = time.perf_counter() - t0 - sum(stages.values())
         order = {j["name"]: i for i, j in enumerate(sorted(jobs_spec, key=lambda j: j["name"]))}
         results.sort(key=lambda r: order[r.name])
         manifest = {
             "year": int(year), "period": period, "label": label, "jobs": workers, "lang": cfg.lang, "show_code": show_code, "publish": cfg.publish,
             "only": only, "units": units, "analysis_version": __version__, "git_commit": git_commit(),
-            "warehouse": wh_info, "framework_version": wh_info["framework_hash"], "inputs_id": inputs.run_id,
+            "warehouse": wh_info, "framework_version": wh_info["framework_hash"], "inputs_id": run_id,
             "effective_config": cfg.to_dict(), "packages": package_versions(), "kernel": KERNEL_NAME,
             "notebooks": [_manifest_entry(r, tmp_dir, audit_dir) for r in results],
             # everything that differs between two runs of the same data and config is here, and only here
@@ -519,7 +524,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         }
         from .site import write_site_index, write_year_index
 
-        groups = _group_pages(inputs, results, tmp_dir, int(year), period, cfg, label)
+        groups = _group_pages(lambda: catalog.load_inputs(inputs_path), results, tmp_dir, int(year), period, cfg, label)
+        shutil.rmtree(inputs_path.parent, ignore_errors=True)
         write_year_index(tmp_dir, site_manifest(manifest) | groups, lang=cfg.lang)
         _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
         stages["pages"] = time.perf_counter() - t0 - sum(stages.values())
@@ -574,11 +580,11 @@ def _longest_first(jobs: list[dict[str, Any]], seconds: dict[str, float]) -> lis
                                        -position[id(j)]))
 
 
-def _group_pages(inputs, results: list[NotebookResult], folder: Path, year: int, period: str, cfg: RunConfig,
+def _group_pages(load_inputs, results: list[NotebookResult], folder: Path, year: int, period: str, cfg: RunConfig,
                  label: str) -> dict[str, list[dict[str, str]]]:
     """With unit diagnoses in the run: one digest page per leadership area (分管领域) and, in a
     yearly run, one page per region (its units, grades and its place in the regional comparison),
-    each linking the diagnoses."""
+    each linking the diagnoses. ``load_inputs()`` gives the run's inputs (read only if needed)."""
     from .periods import Period
     from .site import write_area_pages
     from .summaries import area_digest, region_standing
@@ -588,6 +594,7 @@ def _group_pages(inputs, results: list[NotebookResult], folder: Path, year: int,
     if not pages:
         return out
     name = Period.parse(label).label(cfg.lang)
+    inputs = load_inputs()
     for by, key in (("area", "areas"), ("region", "regions")):
         if by == "region" and period != "Y":
             continue
