@@ -47,8 +47,14 @@ def block_variances(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     matrix itself, which for the regional test of a national panel (1,241 units of one type
     × 72 indicators) would be 3.5 GB. A block without values adds nothing (its σ_gh are 0).
     Every term is a small integer or a quarter-integer, so the sums are exact in any order.
+    Series are taken in chunks (each series' result is its own), so the temporary arrays stay
+    within some 100 MB whatever the panel.
     """
     G, S, Y = X.shape
+    step = max(1, 4_000_000 // max(S * Y * Y, 1))  # series per chunk: bounded temporary memory
+    if G > step:
+        parts = [block_variances(X[a:a + step]) for a in range(0, G, step)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     i, j = np.triu_indices(Y, k=1)
     P = np.sign(X[:, :, j] - X[:, :, i])  # (G, S, pairs): sgn(x_j − x_i), i < j
     P[np.isnan(P)] = 0.0
