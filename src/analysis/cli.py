@@ -283,7 +283,7 @@ def compare(configs, year, warehouse, out):
     """比较两种指数配置(权重方案)下各单位的得分、排名与等级 / compare two index configurations unit by unit."""
     from . import catalog
     from .panel import yearly_values
-    from .report import xlsx_bytes
+    from .site import xlsx_bytes
     from .whatif import compare_configs, comparison_summary
 
     if len(configs) != 2:

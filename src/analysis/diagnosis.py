@@ -188,7 +188,9 @@ def render(rp, d: Diagnosis) -> None:
     rp.key("score", cur.score)
     rp.key("rank", cur["rank"])
     rp.key("grade", cur.grade)
-    rp.table(d.history, t("各期综合指数、排名与等级", "Index, ranks and grade over the periods"), name="history")
+    # the index page's unit finder links here as <page>#tbl-<unit>-history
+    rp.table(d.history, t("各期综合指数、排名与等级", "Index, ranks and grade over the periods"), name="history",
+             anchor="history")
     rp.table(d.changes, t("与上一期及上年同期比较", "Against the previous period and the same period of last year"),
              name="changes", grade_cols=("grade", "grade_then"))
     if d.uncertainty is not None:

@@ -266,7 +266,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "red_line_hit": ("触发一票否决", "red line hit"), "index": ("综合指数", "composite index"),
     "units": ("单位表", "units"), "observations": ("观测表", "observations"), "problems": ("问题表", "problems"),
     "focal_units": ("集中研究对象表", "focal units"), "grades": ("等级表", "grades"), "prepare": ("准备", "prepare"),
-    "improved": ("改善", "improved"), "worsened": ("变差", "worsened"),
+    "improved": ("改善", "improved"), "worsened": ("变差", "worsened"), "unchanged": ("持平", "unchanged"),
     "absolute": ("绝对值", "absolute"), "anova": ("方差分析", "ANOVA"), "brown_forsythe": ("Brown–Forsythe 检验", "Brown–Forsythe"),
     "cv": ("变异系数", "CV"), "sd": ("标准差", "SD"), "dunn": ("Dunn 检验", "Dunn"), "kruskal": ("Kruskal–Wallis 检验", "Kruskal–Wallis"),
     "nonrobust": ("常规标准误", "non-robust"), "shapiro_wilk": ("Shapiro–Wilk 检验", "Shapiro–Wilk"),

@@ -3,25 +3,29 @@
 :class:`Report` shows the title block (with how to cite), numbered figures and tables with
 captions, methods and data-coverage notes, and records the key numbers of the report. Table
 headers and category values come from :mod:`analysis.glossary` in the report's language;
-numbers are formatted by the column's kind. Each table carries CSV and XLSX downloads as
-``data:`` URIs ("one-click export") with spreadsheet formula injection neutralised. Only light
-imports at module level, so a kernel pays nothing for the exporter, which lives in
-:mod:`analysis.site` with the index pages.
+numbers are formatted by the column's kind. A table of up to :data:`PRINT_ALL_ROWS` rows is
+HTML with every row and a CSV download as a ``data:`` URI ("one-click export"); a longer one
+holds its first page as HTML and every row in a compressed payload (:func:`table_payload`)
+that the page's script renders, and links the CSV file the runner writes beside the page.
+Spreadsheet formula injection is neutralised in every export. The kernel builds no XLSX: the
+runner writes the XLSX files and the workbook from the CSV (:mod:`analysis.site`). Only light
+imports at module level, so a kernel pays nothing for the exporter.
 
 Machine-readable outputs travel as custom MIME types in the executed notebook (no files are
-written by the kernel): key numbers (:data:`KEYS_MIME`), tables (:data:`TABLE_MIME`) and unit
-section markers (:data:`SECTION_MIME`). The runner reads them back with :mod:`analysis.site`.
+written by the kernel): key numbers (:data:`KEYS_MIME`), tables (:data:`TABLE_MIME`: name,
+caption, the CSV, the type of each column and the units the table holds) and unit section
+markers (:data:`SECTION_MIME`). The runner reads them back with :mod:`analysis.site`.
 """
 from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import html
-import io
+import json
 import math
 import re
 import traceback
-import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -35,9 +39,8 @@ TABLE_MIME = "application/vnd.analysis.table+json"
 SECTION_MIME = "application/vnd.analysis.section+json"
 CUSTOM_MIMES = (KEYS_MIME, TABLE_MIME, SECTION_MIME)
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: fixed timestamp written into XLSX files so that a rerun gives identical bytes
-_XLSX_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: columns that name a unit (its code, or its label ``U017 名称`` / pseudonym): ``#find=`` filters on them
+UNIT_COLUMNS = ("unit_id", "unit")
 
 
 # --------------------------------------------------------------------------- export helpers
@@ -56,34 +59,6 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a byte-order mark (so Excel opens Chinese text correctly), formulas neutralised."""
     return neutralise_formulas(df).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
-
-
-def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
-    """XLSX bytes, formulas neutralised, byte-identical for identical input.
-
-    openpyxl stamps the current time into ``docProps/core.xml`` and into every ZIP entry;
-    both are replaced by a fixed timestamp.
-    """
-    buf = io.BytesIO()
-    neutralise_formulas(df).to_excel(buf, index=False, sheet_name=sheet[:31] or "data", engine="openpyxl")
-    return reproducible_xlsx(buf.getvalue())
-
-
-def reproducible_xlsx(data: bytes) -> bytes:
-    """The same workbook with the creation time and every ZIP entry's time set to a fixed date,
-    so that the same tables give the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=_XLSX_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, data)
-    return out.getvalue()
 
 
 def svg_data_uri(svg: bytes) -> str:
@@ -120,8 +95,12 @@ def _json_safe(value: Any) -> Any:
 
 #: rows shown per page of an interactive table (the first page is what a reader without scripts sees)
 PAGE_ROWS = 25
-#: tables with at most this many rows print in full; longer ones print their first page
+#: tables with at most this many rows hold every row as HTML and print in full; longer ones hold
+#: their first page as HTML and every row in a compressed payload (:func:`table_payload`), and
+#: print their first page
 PRINT_ALL_ROWS = 300
+#: decimals kept in the numeric sort keys of a payload (:func:`table_payload`)
+KEY_DECIMALS = 6
 
 
 def column_label(column, lang: str = "zh", extra: dict | None = None) -> str:
@@ -199,6 +178,127 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
         cls = "code" if kind == "code" else ("long" if len(text) > 40 else "")
         cells.append((text, _pinyin_key(text), cls))
     return cells
+
+
+# --------------------------------------------------------------------------- table parts
+
+def rows_html(columns: list[list[tuple[str, str, str]]], n_rows: int) -> str:
+    """``<tr>`` elements of the first ``n_rows`` rows of formatted columns (:func:`format_cells`).
+
+    Rows after the first :data:`PAGE_ROWS` carry ``hidden``: a reader without scripts sees the
+    first page. A sort key is written (``data-v``) only where it differs from the text.
+
+    >>> rows_html([[("1.50", "1.5", "num")], [("甲", "甲", "")]], 1)
+    '<tr><td class="num" data-v="1.5">1.50</td><td>甲</td></tr>'
+    """
+    body = []
+    for i in range(n_rows):
+        cells = []
+        for col in columns:
+            text, key, cls = col[i]
+            attrs = f' class="{cls}"' if cls else ""
+            if key and key != text:
+                attrs += f' data-v="{html.escape(key)}"'
+            cells.append(f"<td{attrs}>{html.escape(text)}</td>")
+        body.append(f"<tr{' hidden' if i >= PAGE_ROWS else ''}>" + "".join(cells) + "</tr>")
+    return "".join(body)
+
+
+def _compact_key(key: str) -> int | float | None:
+    """A numeric sort key as a JSON number: rounded to :data:`KEY_DECIMALS` decimals, an
+    integer where it is one, None where it is missing or not finite."""
+    if key == "":
+        return None
+    value = round(float(key), KEY_DECIMALS)
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def table_payload(columns: list[list[tuple[str, str, str]]]) -> str:
+    """Every row of a long table, for the page's script: a ``data:application/gzip;base64,`` URI.
+
+    The rows are stored column by column as JSON, ``{"n": rows, "cols": [{"t", "k", "c"}]}``:
+    ``t`` the cell texts as shown; ``k`` the sort keys, only for a column whose keys differ from
+    its texts (``null`` where a key is its text, or where a number is missing); ``c`` the css
+    class, one string when the whole column has one (left out when empty). A numeric column
+    (every cell of class ``num``) keeps its keys as numbers rounded to :data:`KEY_DECIMALS`
+    decimals — finer than any number a report shows (at most three decimals) — which halves the
+    payload against full-precision keys. gzip (level 9, timestamp 0, so a rerun gives the same
+    bytes) makes a 21,000 × 14 table of the trend report about 0.5 MB; tables.js inflates it
+    with the browser's own ``DecompressionStream('gzip')``. The ``data:`` form is what the
+    disclosure scan (:mod:`analysis.publish.scan`) decodes and reads.
+
+    >>> uri = table_payload([[("1.50", "1.5", "num"), ("—", "", "num")], [("甲", "jia3", ""), ("x", "x", "")]])
+    >>> uri.startswith("data:application/gzip;base64,")
+    True
+    >>> json.loads(gzip.decompress(base64.b64decode(uri.split(",", 1)[1])))
+    {'n': 2, 'cols': [{'t': ['1.50', '—'], 'k': [1.5, None], 'c': 'num'}, {'t': ['甲', 'x'], 'k': ['jia3', None]}]}
+    """
+    cols = []
+    for col in columns:
+        texts = [text for text, _, _ in col]
+        out: dict[str, Any] = {"t": texts}
+        classes = [cls for _, _, cls in col]
+        if all(cls == "num" for cls in classes):
+            out["k"] = [_compact_key(key) for _, key, _ in col]
+        elif any(key != text for text, key, _ in col):
+            out["k"] = [None if key == text else key for text, key, _ in col]
+        if len(set(classes)) > 1:
+            out["c"] = classes
+        elif classes and classes[0]:
+            out["c"] = classes[0]
+        cols.append(out)
+    raw = json.dumps({"n": len(columns[0]) if columns else 0, "cols": cols}, ensure_ascii=False,
+                     separators=(",", ":")).encode("utf-8")
+    return "data:application/gzip;base64," + base64.b64encode(gzip.compress(raw, 9, mtime=0)).decode("ascii")
+
+
+def column_types(df: pd.DataFrame) -> list[str]:
+    """How each column's CSV text is read back into a typed cell (for the XLSX the runner writes).
+
+    ``int``, ``float``, ``bool`` and ``datetime`` from the column's dtype; an object column is
+    ``float`` when every value is a number, ``bool`` when every value is a boolean, ``mixed``
+    when it holds numbers and text (counts with ``<5`` suppressed in publish mode: numbers stay
+    numbers), and ``text`` otherwise (codes such as ``010`` stay text).
+
+    >>> column_types(pd.DataFrame({"code": ["010"], "n": [1], "score": [1.5], "flag": [True]}))
+    ['text', 'int', 'float', 'bool']
+    >>> column_types(pd.DataFrame({"n": pd.Series([12, "<5"], dtype=object), "x": pd.Series([1, 2.5], dtype=object)}))
+    ['mixed', 'float']
+    """
+    types = []
+    for j in range(df.shape[1]):
+        s = df.iloc[:, j]
+        if pd.api.types.is_bool_dtype(s):
+            types.append("bool")
+        elif pd.api.types.is_integer_dtype(s):
+            types.append("int")
+        elif pd.api.types.is_float_dtype(s):
+            types.append("float")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            types.append("datetime")
+        else:
+            kinds = {"bool" if isinstance(v, (bool, np.bool_)) else
+                     "number" if isinstance(v, (int, float, np.integer, np.floating)) else "text"
+                     for v in s if not _is_missing(v)}
+            types.append("bool" if kinds == {"bool"} else "float" if kinds == {"number"} else
+                         "mixed" if "number" in kinds else "text")
+    return types
+
+
+def table_units(df: pd.DataFrame) -> list[str]:
+    """The units a table holds rows of: the distinct values of its unit columns
+    (:data:`UNIT_COLUMNS`), a label ``U017 名称`` read as its code ``U017``. Sorted.
+
+    >>> table_units(pd.DataFrame({"unit_id": ["U2", "U1", "U2"], "unit": ["U3 丙", None, "U1 甲"]}))
+    ['U1', 'U2', 'U3']
+    """
+    found: set[str] = set()
+    for col in UNIT_COLUMNS:
+        if col in df.columns:
+            found |= {str(v).split(" ", 1)[0] for v in df[col] if not _is_missing(v) and str(v).strip()}
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------- notebook side
@@ -375,19 +475,25 @@ class Report:
                    f"<figcaption><b>{label}</b>{html.escape(caption)}</figcaption></figure>")
 
     def table(self, df: pd.DataFrame, caption: str, name: str, grade_cols: Iterable[str] = ("grade",),
-              index: bool = False, export: bool = True, max_rows: int = 20_000, empty: str | None = None,
-              labels: dict | None = None, kinds: dict[str, str] | None = None) -> None:
-        """Show a numbered interactive table with caption and CSV/XLSX downloads; record it for the runner.
+              index: bool = False, export: bool = True, max_rows: int = 100_000, empty: str | None = None,
+              labels: dict | None = None, kinds: dict[str, str] | None = None, anchor: str | None = None) -> None:
+        """Show a numbered interactive table with caption and CSV download; record it for the runner.
 
         Headers are the glossary labels in the report language (the column name is the
-        tooltip); numbers are formatted by the column's kind (:func:`format_cells`). All rows
-        are in the page: with scripts the reader sorts, filters, searches and pages; without
-        scripts the first :data:`PAGE_ROWS` rows show with a note. Beyond ``max_rows`` the page
-        holds the first ``max_rows`` (with a note) and the downloads the whole table. An empty
-        table is a sentence (``empty``, or a default) instead of a header row. ``labels`` adds
-        labels for this table's columns (e.g. :func:`analysis.framework.labels`); ``kinds``
-        sets the number kind of columns (``{"*": "percent"}``: every column the glossary does
-        not know, e.g. a coverage table with one column per year).
+        tooltip); numbers are formatted by the column's kind (:func:`format_cells`). With
+        scripts the reader sorts, filters, searches and pages every row, and ``#find=<unit>``
+        in the page address keeps the rows of one unit; without scripts the first
+        :data:`PAGE_ROWS` rows show with a note. Up to :data:`PRINT_ALL_ROWS` rows every row is
+        HTML and the CSV is in the download link; a longer table holds its first page as HTML
+        and every row in a compressed payload (:func:`table_payload`), and its download links
+        the CSV file the runner writes under ``tables/`` (the CSV would double the page).
+        Beyond ``max_rows`` the page holds the first ``max_rows`` (with a note) and the
+        downloads the whole table. An empty table is a sentence (``empty``, or a default)
+        instead of a header row. ``labels`` adds labels for this table's columns (e.g.
+        :func:`analysis.framework.labels`); ``kinds`` sets the number kind of columns
+        (``{"*": "percent"}``: every column the glossary does not know, e.g. a coverage table
+        with one column per year); ``anchor`` names the table's id (``tbl-history``, or
+        ``tbl-<unit>-history`` in a unit section) instead of its number.
         """
         from .publish import safe_table, suppression_note
 
@@ -399,68 +505,77 @@ class Report:
         # reports keep free text; person columns are dropped in every mode
         data = safe_table(data, publish=self.publish, key=self.pseudonym_key, lang=self.lang, internal=not self.publish,
                           k=self.k)
-        anchor = self._anchor("tbl", self.n_tables)
+        element_id = self._anchor("tbl", anchor or self.n_tables)
         if data.empty:
             sentence = empty or self.t("本表没有符合条件的记录。", "No records meet the conditions of this table.")
-            self._emit(f'<figure class="an-table an-table-empty" id="{anchor}">'
+            self._emit(f'<figure class="an-table an-table-empty" id="{html.escape(element_id)}">'
                        f"<figcaption><b>{label}</b>{html.escape(caption)}</figcaption>"
                        f'<p class="an-empty">{html.escape(sentence)}</p></figure>')
             return
         note = suppression_note(data, self.lang)
         if note:
             caption = f"{caption}({note})" if self.lang == "zh" else f"{caption} ({note})"
-        grade_cols = [c for c in grade_cols if c in data.columns]
         shown = data.head(max_rows)
         if len(data) > max_rows:
             more = self.t(f"页面含前 {max_rows} 行,共 {len(data)} 行;完整表格请下载",
                           f"the page holds the first {max_rows} of {len(data)} rows; download for the full table")
             caption = f"{caption}({more})" if self.lang == "zh" else f"{caption} ({more})"
-        from .glossary import is_labelled
-
-        kinds = kinds or {}
-        columns = [format_cells(shown[c], str(c), self.lang, grade=c in grade_cols, extra=extra,
-                                kind=kinds.get(str(c), None if is_labelled(c, extra) and not re.fullmatch(r"(19|20)\d\d", str(c))
-                                               else kinds.get("*")))
-                   for c in shown.columns]
-        head = "".join(f'<th title="{html.escape(str(c))}">{html.escape(column_label(c, self.lang, extra))}</th>'
-                       for c in data.columns)
-        body = []
-        for i in range(len(shown)):
-            cells = []
-            for col in columns:
-                text, key, cls = col[i]
-                attrs = f' class="{cls}"' if cls else ""
-                if key and key != text:
-                    attrs += f' data-v="{html.escape(key)}"'
-                cells.append(f"<td{attrs}>{html.escape(text)}</td>")
-            hidden = " hidden" if i >= PAGE_ROWS else ""
-            body.append(f"<tr{hidden}>" + "".join(cells) + "</tr>")
-        file_name = self._file_name(name)
-        links = ""
-        extra_mime = None
+        columns = self._format_columns(shown, [c for c in grade_cols if c in data.columns], extra, kinds or {})
+        long = len(shown) > PRINT_ALL_ROWS
+        head = "".join(f'<th title="{html.escape(str(c))}"{" data-unit" if c in UNIT_COLUMNS else ""}>'
+                       f"{html.escape(column_label(c, self.lang, extra))}</th>" for c in data.columns)
+        links, record = "", None
         if export:
-            csv_data = csv_bytes(data)
-            csv_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_data).decode("ascii")
-            xlsx_b64 = base64.b64encode(xlsx_bytes(data, sheet=name)).decode("ascii")
-            links = (f'<div class="an-export">{self.t("下载", "Download")}: '
-                     f'<a download="{html.escape(file_name)}.csv" href="{csv_uri}">CSV</a></div>')
-            # the CSV travels once, in the page's download link; the XLSX only in the notebook
-            # (the runner writes it under tables/ and into the year's workbook): a small XLSX
-            # is 5 KB of fixed parts, which on 80 unit pages made 3.6 MB of the site
-            extra_mime = {TABLE_MIME: {"name": file_name, "caption": caption, "section": self._section,
-                                       "xlsx": xlsx_b64}}
+            links, record = self._export(data, self._file_name(name), caption, long)
         nojs = ""
         if len(shown) > PAGE_ROWS:
             nojs = ('<noscript><p class="an-nojs">' + html.escape(self.t(
                 f"未启用脚本:页面显示前 {PAGE_ROWS} 行,共 {len(data)} 行;完整表格请下载。",
                 f"Scripts are off: the first {PAGE_ROWS} of {len(data)} rows are shown; download for the full table."))
                 + "</p></noscript>")
-        printing = "an-print-all" if len(shown) <= PRINT_ALL_ROWS else "an-print-first"
-        self._emit(f'<figure class="an-table" id="{anchor}">'
+        printing = "an-print-first" if long else "an-print-all"
+        rows = f' data-rows="{table_payload(columns)}"' if long else ""
+        self._emit(f'<figure class="an-table" id="{html.escape(element_id)}">'
                    f"<figcaption><b>{label}</b>{html.escape(caption)}</figcaption>"
                    f'<div class="an-table-scroll"><table class="an-tbl an-interactive {printing}" '
-                   f'data-lang="{self.lang}"><thead><tr>{head}</tr></thead>'
-                   f"<tbody>{''.join(body)}</tbody></table></div>{nojs}{links}</figure>", extra_mime)
+                   f'data-lang="{self.lang}"{rows}><thead><tr>{head}</tr></thead>'
+                   f"<tbody>{rows_html(columns, PAGE_ROWS if long else len(shown))}</tbody></table></div>"
+                   f"{nojs}{links}</figure>", record)
+
+    def _format_columns(self, shown: pd.DataFrame, grade_cols: list, extra: dict,
+                        kinds: dict[str, str]) -> list[list[tuple[str, str, str]]]:
+        """The cells of every column (:func:`format_cells`): a column's kind from ``kinds``, else
+        from the glossary, else ``kinds["*"]`` (unlabelled columns and year columns)."""
+        from .glossary import is_labelled
+
+        def kind(c):
+            known = is_labelled(c, extra) and not re.fullmatch(r"(19|20)\d\d", str(c))
+            return kinds.get(str(c), None if known else kinds.get("*"))
+
+        return [format_cells(shown[c], str(c), self.lang, grade=c in grade_cols, extra=extra, kind=kind(c))
+                for c in shown.columns]
+
+    def _export(self, data: pd.DataFrame, file_name: str, caption: str, long: bool) -> tuple[str, dict]:
+        """The download link of a table and its record for the runner (:data:`TABLE_MIME`).
+
+        A short table's link carries the CSV as a ``data:`` URI. A long table's link names the
+        file (``data-an-csv``); :func:`analysis.site.export_html` points it at the CSV the
+        runner writes under ``tables/``, or embeds the CSV where there is no such file. The
+        record carries the CSV (text), the type of each column (:func:`column_types`, so the
+        runner writes typed XLSX without the kernel paying for openpyxl) and the units the
+        table holds (:func:`table_units`, for the unit finder of the index page).
+        """
+        csv_data = csv_bytes(data)
+        if long:
+            target = f'href="{html.escape(file_name)}.csv" data-an-csv'
+        else:
+            target = 'href="data:text/csv;charset=utf-8;base64,' + base64.b64encode(csv_data).decode("ascii") + '"'
+        links = (f'<div class="an-export">{self.t("下载", "Download")}: '
+                 f'<a download="{html.escape(file_name)}.csv" {target}>CSV</a></div>')
+        record = {TABLE_MIME: {"name": file_name, "caption": caption, "section": self._section,
+                               "csv": csv_data.decode("utf-8-sig"), "types": column_types(data),
+                               "units": table_units(data)}}
+        return links, record
 
     def key(self, name: str, value: Any) -> None:
         """Record a key number of the report (written to the JSON sidecar by the runner)."""
@@ -501,7 +616,7 @@ class Report:
         self._emit("", {SECTION_MIME: {"event": "end"}})
         return pd.DataFrame(rows, columns=["unit_id", "status", "error"])
 
-    def _anchor(self, kind: str, n: int) -> str:
+    def _anchor(self, kind: str, n: int | str) -> str:
         return f"{kind}-{self._section}-{n}" if self._section else f"{kind}-{n}"
 
     def _file_name(self, name: str) -> str:

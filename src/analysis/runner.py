@@ -69,6 +69,8 @@ class NotebookResult:
     attempts: int = 1
     parameters: dict[str, Any] = field(default_factory=dict)
     units: list[dict[str, Any]] = field(default_factory=list)
+    #: units with rows in the report's tables (for the unit finder of the index page)
+    found_units: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,14 +113,15 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
                      lang: str = "zh", show_code: bool = False, title: str | None = None,
                      split_units: bool = False, kernel_name: str = KERNEL_NAME,
                      start_timeout: int = 60, cell_timeout: int = 600, footer: str = "",
-                     check: bool = True, audit_dir: Path | None = None) -> NotebookResult:
+                     check: bool = True, audit_dir: Path | None = None, csv_links: bool = True) -> NotebookResult:
     """Execute one notebook with papermill and export it to HTML; never raises for a notebook error.
 
     Writes the publishable files to ``out_dir``: ``<name>.html`` (or, with ``split_units``,
     ``units/<unit_id>.html`` per unit section) and ``tables/<name>/*.csv|xlsx``; and the audit
     files to ``audit_dir`` (default ``out_dir``): ``<name>.ipynb`` (executed), ``<name>.json``
-    (key numbers) and ``params/<name>.yaml``. One retry when the kernel fails to start (the ZMQ
-    port race, nteract/papermill#511).
+    (key numbers) and ``params/<name>.yaml``. Long tables link their CSV under ``tables/<name>/``;
+    ``csv_links=False`` (a caller that does not keep that folder) embeds it in the page instead.
+    One retry when the kernel fails to start (the ZMQ port race, nteract/papermill#511).
     """
     import nbformat
     import papermill
@@ -163,14 +166,18 @@ def execute_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, 
     nb = nbformat.read(ipynb, as_version=4)
     if not result.ok and result.cell is None:
         result.cell = _failed_cell(nb)
+    tables_href = f"tables/{name}/" if csv_links else None
     if split_units:
-        _export_units(nb, result, out_dir, lang, show_code, footer)
+        _export_units(nb, result, out_dir, lang, show_code, footer, tables_href and "../" + tables_href)
     else:
         result.html_path = site.export_html(nb, out_dir / f"{name}.html", lang=lang, show_code=show_code,
-                                            title=title, footer=footer)
+                                            title=title, footer=footer, tables_href=tables_href)
+    tables = site.read_tables(nb)
     # unit pages' tables as CSV only: an XLSX copy of each of 80 units × 10 small tables would
     # double the folder; the officials' workbook (results.xlsx) holds the report-level tables
-    _write_tables(site.read_tables(nb), out_dir / "tables" / name, xlsx=not split_units)
+    _write_tables(tables, out_dir / "tables" / name, xlsx=not split_units)
+    if not split_units:  # a diagnosis is the unit's own page: the finder links it directly
+        result.found_units = sorted({u for t in tables for u in t.get("units", [])})
     keys = site.read_keys(nb)
     sidecar = {"name": name, "ok": result.ok, "error": result.error, "cell": result.cell,
                "parameters": _recordable(parameters), "keys": keys}
@@ -191,14 +198,15 @@ def _recordable(parameters: dict[str, Any]) -> dict[str, Any]:
 INPUTS_MARK = "<the run's inputs, removed after the run>"
 
 
-def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_code: bool, footer: str) -> None:
+def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_code: bool, footer: str,
+                  tables_href: str | None) -> None:
     from . import site
 
     units_dir = out_dir / "units"
     seen = set()
     for unit in site.split_units(nb):
         path = site.export_html(unit["nb"], units_dir / f"{unit['page']}.html", lang=lang,
-                                show_code=show_code, title=unit["label"], footer=footer)
+                                show_code=show_code, title=unit["label"], footer=footer, tables_href=tables_href)
         seen.add(unit["unit_id"])
         result.units.append({"unit_id": unit["unit_id"], "label": unit["label"], "status": unit["status"],
                              "error": unit["error"], "html": path})
@@ -214,11 +222,15 @@ def _export_units(nb, result: NotebookResult, out_dir: Path, lang: str, show_cod
 
 
 def _write_tables(tables: list[dict[str, Any]], folder: Path, xlsx: bool = True) -> None:
+    """Every table of a notebook as ``<name>.csv`` and, with ``xlsx``, ``<name>.xlsx`` (built
+    here in the worker from the CSV and column types: the kernel builds no spreadsheet)."""
+    from . import site
+
     for table in tables:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{table['name']}.csv").write_bytes(table["csv"])
         if xlsx:
-            (folder / f"{table['name']}.xlsx").write_bytes(table["xlsx"])
+            (folder / f"{table['name']}.xlsx").write_bytes(site.table_xlsx(table))
 
 
 @contextmanager
@@ -475,7 +487,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         stages["inputs"] = time.perf_counter() - t0 - sum(stages.values())
         # the kernels read the inputs from the file: this process lets go of its copy (at national
         # scale some 2 GB) while they run, and reads it back only for the region and area pages
-        run_id, warehouse_path = inputs.run_id, tables.path
+        run_id, warehouse_path, roster = inputs.run_id, tables.path, inputs.units
         del inputs, tables
         gc.collect()
         common = {"year": int(year), "period": period, "warehouse": warehouse_path, "lang": cfg.lang, "publish": cfg.publish,
@@ -526,7 +538,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
 
         groups = _group_pages(lambda: catalog.load_inputs(inputs_path), results, tmp_dir, int(year), period, cfg, label)
         shutil.rmtree(inputs_path.parent, ignore_errors=True)
-        write_year_index(tmp_dir, site_manifest(manifest) | groups, lang=cfg.lang)
+        write_year_index(tmp_dir, site_manifest(manifest) | groups, lang=cfg.lang,
+                         finder=_finder(results, roster, tmp_dir, cfg))
         _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
         stages["pages"] = time.perf_counter() - t0 - sum(stages.values())
         manifest["run"]["stages"] = {k: round(v, 2) for k, v in stages.items()}
@@ -603,6 +616,21 @@ def _group_pages(load_inputs, results: list[NotebookResult], folder: Path, year:
         if len(digest):
             out[key] = write_area_pages(folder, digest, name, cfg.lang, pages, by=by, standing=standing)
     return out
+
+
+def _finder(results: list[NotebookResult], units, folder: Path, cfg: RunConfig) -> dict[str, list]:
+    """The unit finder of the period index (:func:`analysis.site.finder_data`): the report pages
+    with the units their tables hold, the diagnosis pages, and each unit's label (``U017 名称``;
+    in publish mode ``units`` is already pseudonymised and the label is the pseudonym alone)."""
+    from .site import finder_data
+
+    reports = [{"title": r.title, "html": str(Path(r.html_path).relative_to(folder)), "units": r.found_units}
+               for r in results if r.html_path and r.found_units]
+    diagnoses = {u["unit_id"]: str(Path(u["html"]).relative_to(folder))
+                 for r in results for u in r.units if u.get("html") and u["status"] == "ok"}
+    names = units.drop_duplicates("unit_id", keep="last").set_index("unit_id")[f"name_{cfg.lang}"]
+    labels = {str(u): str(u) if cfg.publish or not isinstance(n, str) else f"{u} {n}" for u, n in names.items()}
+    return finder_data(reports, labels, diagnoses)
 
 
 def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label: str, pdf: bool) -> None:

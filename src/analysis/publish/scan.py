@@ -9,10 +9,12 @@ What is read, and how:
 
 - text files (HTML, CSV, TSV, Markdown, JSON, notebooks, YAML, SVG, XML) raw, HTML-unescaped,
   and, for JSON and notebooks, as their decoded strings (``\\uXXXX`` escapes);
-- ``data:`` URIs inside any text file (the downloads embedded in the HTML pages, figures):
-  base64 or percent-encoded payloads are decoded and read by their MIME type, so an embedded
-  XLSX is read cell by cell; the encoded payload itself is taken out of the page text first (a
-  base64 alphabet run can spell ``U042`` by chance);
+- ``data:`` URIs inside any text file (the downloads embedded in the HTML pages, figures, the
+  compressed rows of long tables): base64 or percent-encoded payloads are decoded and read by
+  their MIME type, so an embedded XLSX is read cell by cell and gzip is inflated (the rows of a
+  long table, :func:`analysis.report.table_payload`, are read as JSON); the encoded payload
+  itself is taken out of the page text first (a base64 alphabet run can spell ``U042`` by
+  chance);
 - XLSX cell by cell and sheet names (openpyxl), zip members recursively, Parquet through DuckDB;
 - PNG: only its text chunks (``tEXt``, ``iTXt``, ``zTXt``), the part of an image that holds
   words; other binary files are decoded as text with replacement characters (a miss is worse
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import html
 import io
 import json
@@ -47,6 +50,7 @@ MIME_SUFFIX = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/zip": ".zip", "application/json": ".json", "text/csv": ".csv", "text/plain": ".txt",
     "text/html": ".html", "image/svg+xml": ".svg", "image/png": ".png", "application/vnd.apache.parquet": ".parquet",
+    "application/gzip": ".gz",
 }
 DATA_URI = re.compile(r"data:([\w.+\-]+/[\w.+\-]+)?((?:;[\w.+\-]+=[^;,\"'\s]*)*)(;base64)?,([^\"'\s)<>]*)",
                       re.IGNORECASE)
@@ -219,6 +223,16 @@ def _texts_of(name: str, data: bytes, depth: int = 0) -> Iterable[tuple[str, str
     if suffix == ".png" or data[:8] == b"\x89PNG\r\n\x1a\n":
         yield name, png_text(data)
         return
+    if suffix == ".gz" or data[:2] == b"\x1f\x8b":
+        try:
+            inner = gzip.decompress(data)
+        except (OSError, EOFError):
+            inner = None  # not gzip after all: read as it is below
+        if inner is not None:
+            # the rows of a long table are JSON: read as JSON (decoded strings) when they parse
+            stem = name[:-3] if suffix == ".gz" else name
+            yield from _texts_of(stem + ".json" if inner.lstrip()[:1] in (b"{", b"[") else stem, inner, depth + 1)
+            return
     text, embedded = _data_uris(_decode(data))
     parts = [text, html.unescape(text)]
     if suffix in (".json", ".ipynb"):

@@ -231,8 +231,9 @@ def package(topic_path: str | Path, year: int | None = None, out: str | Path = c
         shutil.copyfile(topic_path, stage / "config" / "topic.yaml")
         params = notebook_parameters(stage / "config" / "topic.yaml", int(year), cfg, data_dir=stage / "data",
                                      key_path=key_path)
+        # the package drops report/tables (its data are under data/): a long table keeps its CSV in the page
         result = execute_notebook(NOTEBOOK, params, stage / "report", name, lang=cfg.lang,
-                                  title=topic.text("title", cfg.lang), audit_dir=Path(tmp) / "audit")
+                                  title=topic.text("title", cfg.lang), audit_dir=Path(tmp) / "audit", csv_links=False)
         if not result.ok:
             raise ConfigError(f"专题报告执行失败 / the topical report failed: In [{result.cell}] {result.error}")
         # the package keeps the report and its executed notebook (run on the packaged data only)
