@@ -8,7 +8,7 @@ tree (runner, worker processes, kernels) sampled every 0.2 s:
 1. the yearly computation with notebooks 00–03 (``--only 00,01,02,03``). Goals: under 60 s wall,
    peak memory of the tree under 4 GB, no report page above 5 MB. The manifest's stage seconds
    (warehouse, inputs, notebooks, pages) say where the time went.
-2. the diagnosis notebook for 1 unit and for 21 units of one region: (t₂₁ − t₁) / 20 is the
+2. the diagnosis notebook for 1 unit and for 20 units of one region (one batch): (t₂₀ − t₁) / 19 is the
    marginal cost of a diagnosis (goal under 0.5 s). Peer: the same per-unit cost of a run that
    executes one papermill notebook per unit (t₁, the whole cost of a one-unit run).
 
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         print(f"  peak memory of the process tree {peak:,.0f} MB (goal < 4,096 MB); largest page {largest} MB "
               f"(goal < 5 MB); stages {manifest.get('run', {}).get('stages')}", flush=True)
 
-        units = units_of_one_region(args.warehouse, args.year, 21)
+        units = units_of_one_region(args.warehouse, args.year, 20)  # one batch (diagnosis.batch_size)
         t1, _, c1 = run_measured([*common, "--only", "04", "--units", units[0]])
         tn, peak_n, cn = run_measured([*common, "--only", "04", "--units", ",".join(units)])
         ok &= c1 == 0 and cn == 0
