@@ -46,9 +46,7 @@ risers, fallers = summaries.movers(table)
 
 # %%
 rp.heading(t("1 综合指数与等级", "1 Composite index and grades"))
-rp.key("n_units", len(table))
-rp.key("grade_counts", counts.to_dict())
-rp.key("mean_score", table.score.mean())
+rp.key_numbers(n_units=len(table), grade_counts=counts.to_dict(), mean_score=table.score.mean())
 rp.text(summaries.grade_sentence(table, year, lang))
 rp.table(table, t("各单位综合指数、排名(1 为最好)、排名变化(正数为上升)与等级",
                   "Index, rank (1 = best), rank change (positive = up) and grade of every unit"), name="index")
@@ -85,8 +83,7 @@ rp.figure(plots.rank_plot(ranks.assign(unit=ranks.unit_id.map(rp.label)), unit="
                           highlight=[rp.label(u) for u in risers + fallers], lang=lang),
           t("综合排名的历年变化(突出显示本年上升与下降最多的单位)",
             "Overall rank over the years (highlighted: the units that rose and fell most this year)"))
-rp.key("largest_rise", risers[:1])
-rp.key("largest_fall", fallers[:1])
+rp.key_numbers(largest_rise=risers[:1], largest_fall=fallers[:1])
 
 # %% [markdown] tags=["exercise", "lang-zh"]
 # 练习:排名上升最多的单位,其综合指数是否也上升最多?为什么排名变化与得分变化可以不一致?

@@ -586,6 +586,11 @@ class Report:
             self.keys[name] = value
         self._emit("", {KEYS_MIME: {"section": self._section, "name": name, "value": value}})
 
+    def key_numbers(self, **values: Any) -> None:
+        """Record several key numbers at once: ``rp.key_numbers(n_units=80, mean_score=61.2)``."""
+        for name, value in values.items():
+            self.key(name, value)
+
     # -- diagnosis batches
     def unit_sections(self, units: Iterable[tuple[str, str]], body: Callable[[str], None]) -> pd.DataFrame:
         """Run ``body(unit_id)`` for every ``(unit_id, label)`` with failures isolated per unit.
