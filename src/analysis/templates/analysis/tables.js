@@ -96,13 +96,13 @@
     return new Response(stream).text().then(JSON.parse);  // a Response reads a stream: no request
   }
 
-  /* The unit asked for in the page address: #find=U017 or ?find=U017, or "". */
+  /* The unit asked for in the page address: #find=<unit> or ?find=<unit>, or "". */
   function findParam() {
     var m = (location.hash + "&" + location.search).match(/[#?&]find=([^&#]*)/);
     if (!m) { return ""; }
     try { return decodeURIComponent(m[1].replace(/\+/g, " ")).trim(); } catch (e) { return ""; }
   }
-  function isUnit(text, unit) {  // a code, or a label "U017 名称" that starts with it (unit in lower case)
+  function isUnit(text, unit) {  // a code, or a label "<code> <name>" that starts with it (unit in lower case)
     text = text.toLowerCase();
     return text === unit || text.indexOf(unit + " ") === 0;
   }
