@@ -253,3 +253,22 @@ def test_the_finder_holds_every_unit_with_rows_or_a_diagnosis_and_survives_a_rew
     # a topical report rewrites the index from the manifest alone: the finder stays
     again = site.write_year_index(tmp_path, manifest).read_text(encoding="utf-8")
     assert again == first
+
+
+def test_a_long_table_on_a_unit_page_links_the_file_its_batch_writes(tmp_path):
+    # a diagnosis page sits in units/; the runner writes its batch's tables to
+    # tables/<batch>/<unit>_<table>.csv (runner._write_tables) and passes "../tables/<batch>/"
+    from analysis.report import PRINT_ALL_ROWS
+
+    col = Collector()
+    rp = Report(lang="zh", display=col)
+    rp.unit_sections([("U1", "U1 甲")], lambda u: rp.table(pd.DataFrame({"x": range(PRINT_ALL_ROWS + 1)}), "长表", name="t"))
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = col.outputs
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    [unit] = site.split_units(nb)
+    page = site.export_html(unit["nb"], tmp_path / "units" / "U1.html", tables_href="../tables/04_unit_diagnosis_R01/")
+    [table] = site.read_tables(nb)
+    assert table["name"] == "U1_t"
+    assert '<a download="U1_t.csv" href="../tables/04_unit_diagnosis_R01/U1_t.csv">CSV</a>' in page.read_text(encoding="utf-8")
