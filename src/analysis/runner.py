@@ -489,7 +489,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         # scale some 2 GB) while they run, and reads it back only for the region and area pages
         run_id, warehouse_path, roster = inputs.run_id, tables.path, inputs.units
         del inputs, tables
-        gc.collect()
+        _release_memory()
         common = {"year": int(year), "period": period, "warehouse": warehouse_path, "lang": cfg.lang, "publish": cfg.publish,
                   "config": cfg.to_dict(), "inputs": str(inputs_path), "notice": warning,
                   "compare_with": int(compare_with or 0)}
@@ -562,6 +562,18 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         _relocate(r, tmp_dir, year_dir, audit_dir, final_audit)
     return RunSummary(ok=not failures, index_path=year_dir / "index.html", manifest_path=final_audit / "manifest.json",
                       failures=failures, results=results, seconds=time.perf_counter() - t0, audit_dir=final_audit)
+
+
+def _release_memory() -> None:
+    """Collect garbage and hand the freed heap back to the system (glibc keeps it otherwise, and
+    the runner's resident memory would stay at the inputs stage's peak while the kernels run)."""
+    import ctypes
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is still free for this process
+        pass
 
 
 def _previous_seconds(out: Path, label: str, audit_final: Path) -> dict[str, float]:
