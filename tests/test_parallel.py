@@ -157,9 +157,10 @@ def test_separate_scheduler_and_worker_processes(data, serial, tmp_path, loaded_
                     time.sleep(0.2)
                 assert ex.workers == 2, log.read_text()
                 _assert_same(serial, _ua(data, executor=ex))
-                # and the command line, pointed at the same cluster, runs a report set through it
-                run = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--year", "2024", "--only", "00",
-                                      "--jobs", "1", "--warehouse", str(loaded_warehouse), "--out",
+                # and the command line, pointed at the same cluster, runs a report set through it (a
+                # diagnosis: the reports that show the Monte Carlo's rank ranges)
+                run = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--year", "2024", "--only", "04",
+                                      "--units", "U001", "--jobs", "1", "--warehouse", str(loaded_warehouse), "--out",
                                       str(tmp_path / "reports"), "--scheduler", address],
                                      env=env, capture_output=True, text=True, timeout=600)
                 assert run.returncode == 0, run.stderr[-2000:]

@@ -466,13 +466,14 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             if not path.exists():
                 raise ConfigError(f"找不到笔记本 {path} / notebook not found: {path}")
             checked.append((path, declared_parameters(path), cfg.parameters.get(name, {}) or {}))
-        wanted = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) \
-            if any(p.stem in cfg.batch_notebooks for p, _, _ in checked) else []
+        diagnoses = any(p.stem in cfg.batch_notebooks for p, _, _ in checked)
+        wanted = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) if diagnoses else []
         from .parallel import executor
 
         with executor(cfg.scheduler or None, 1) as ex:  # Dask when a scheduler is named, else in this process
             inputs = prepare_inputs(tables, cfg, period_kind=period[0] if period != "Y" else "Y",
-                                    uncertainty=period == "Y", executor=ex if cfg.scheduler else None)
+                                    uncertainty=period == "Y" and diagnoses,  # only diagnoses show rank ranges
+                                    executor=ex if cfg.scheduler else None)
         warning = check_year(inputs, int(year), allow_low_coverage=allow_low_coverage)
         batches = wanted
         if cfg.publish:  # every identifier is replaced here, before any report is made
