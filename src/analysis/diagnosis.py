@@ -62,7 +62,7 @@ class _Batch:
     run diagnoses thousands of units from tables of millions of rows)."""
 
     def __init__(self, data, year: int, period: str, lang: str):
-        self.ix, index, self.when, at = _period_view(data, year, period)
+        ix, index, self.when, at = _period_view(data, year, period)
         self.names = labels(data.framework, lang)
         self.roster = units_for_year(data.units, year).set_index("unit_id")
         self.index = index[index.when <= self.when]  # labels sort in time order: "2021H2" < "2022H1"
@@ -71,27 +71,22 @@ class _Batch:
         unc = None
         if period == "Y" and data.uncertainty is not None:
             unc = data.uncertainty.ranks[data.uncertainty.ranks.year == year]
-        prof = at(self.ix.profile)
-        dims = at(self.ix.scores[self.ix.scores.level == 1])
+        prof = at(ix.profile)
+        dims = at(ix.scores[ix.scores.level == 1])
         self.dims_region = dims.groupby(["region", "node"]).score.mean().rename("region_mean")
         self.dims_type = dims.groupby(["type", "node"]).score.mean().rename("type_mean")
-        self.by_unit = {name: _split(frame) for name, frame in (
-            ("index", self.index), ("uncertainty", unc), ("weak", prof[prof.list == "negative"]),
-            ("problems", data.problems[data.problems.year == year]), ("attribution", at(self.ix.attribution)),
-            ("warnings", at(self.ix.early_warnings)), ("dims", dims))}
-        self.empty = {name: frame.iloc[0:0] for name, frame in (
-            ("index", self.index), ("uncertainty", unc), ("weak", prof), ("problems", data.problems),
-            ("attribution", self.ix.attribution), ("warnings", self.ix.early_warnings), ("dims", dims))
-            if frame is not None}
+        tables = {"index": self.index, "uncertainty": unc, "weak": prof[prof.list == "negative"],
+                  "problems": data.problems[data.problems.year == year], "attribution": at(ix.attribution),
+                  "warnings": at(ix.early_warnings), "dims": dims}
+        # per table: its rows by unit, and its empty frame for a unit without rows (None: the run lacks it)
+        self.by_unit = {name: None if frame is None else (dict(tuple(frame.groupby("unit_id", sort=False))),
+                                                          frame.iloc[0:0])
+                        for name, frame in tables.items()}
 
     def of(self, name: str, unit_id: str) -> pd.DataFrame | None:
         """The rows of table ``name`` for ``unit_id`` (empty if none; None for a table the run lacks)."""
-        table = self.by_unit[name]
-        return None if table is None else table.get(unit_id, self.empty[name])
-
-
-def _split(frame: pd.DataFrame | None) -> dict | None:
-    return None if frame is None else dict(tuple(frame.groupby("unit_id", sort=False)))
+        entry = self.by_unit[name]
+        return None if entry is None else entry[0].get(unit_id, entry[1])
 
 
 _LAST: list = []  # (data, year, period, lang, batch) of the last batch: the notebook diagnoses one batch
