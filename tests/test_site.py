@@ -135,6 +135,18 @@ def test_workbook_has_contents_links_frozen_headers_grade_colours_formats_and_no
     assert other["B4"].value == 12000 and other["B4"].number_format == "#,##0"
 
 
+def test_a_table_too_long_for_the_workbook_is_linked_to_its_own_file(tmp_path):
+    short = pd.DataFrame({"unit_id": ["U1", "U2"], "score": [1.0, 2.0]})
+    long = pd.DataFrame({"unit_id": [f"U{i}" for i in range(6)], "score": range(6)})
+    tables = [("短表", "短表", short, "tables/01/short.xlsx"), ("长表", "长表", long, "tables/01/long.xlsx"),
+              ("无文件的长表", "无文件的长表", long)]
+    wb = openpyxl.load_workbook(site.write_workbook(tables, tmp_path / "results.xlsx", max_rows=5))
+    assert wb.sheetnames == ["目录", "短表", "无文件的长表"]          # a long table without its own file stays
+    toc = wb["目录"]
+    assert toc["B4"].value == "tables/01/long.xlsx" and toc["B4"].hyperlink.target == "tables/01/long.xlsx"
+    assert toc["C4"].value.startswith("长表(") and toc["D4"].value == 6
+
+
 # --------------------------------------------------------------------------- PDF
 
 @pytest.mark.browser
@@ -166,8 +178,8 @@ def test_workbook_tables_come_typed_from_the_notebook_record():
     cell.outputs = col.outputs
     nb = nbformat.v4.new_notebook()
     nb.cells = [cell]
-    [(name, caption, df)] = site.workbook_tables(site.read_tables(nb))
-    assert name == caption == "得分"
+    [(name, caption, df, file)] = site.workbook_tables(site.read_tables(nb), folder="tables/01_x")
+    assert name == caption == "得分" and file == "tables/01_x/scores.xlsx"
     assert df.unit_id.tolist() == ["010", "U2"] and df.score.tolist() == [61.5, 70.25]   # "010" is not 10
 
 

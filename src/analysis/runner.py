@@ -648,7 +648,8 @@ def _finder(results: list[NotebookResult], units, folder: Path, cfg: RunConfig) 
 
 def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label: str, pdf: bool) -> None:
     """The officials' formats: every table of the run in one workbook (``results.xlsx``, already
-    through the publish filter), and with ``pdf`` a PDF of every page beside it."""
+    through the publish filter; a table too long for it is linked to its own XLSX under
+    ``tables/``), and with ``pdf`` a PDF of every page beside it."""
     import nbformat
 
     from . import site
@@ -656,8 +657,9 @@ def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label
     tables = []
     for r in results:
         if r.ipynb_path and Path(r.ipynb_path).exists() and not r.units:  # diagnoses: one page per unit instead
-            for name, caption, df in site.workbook_tables(site.read_tables(nbformat.read(r.ipynb_path, as_version=4))):
-                tables.append((f"{r.name[:2]} {caption}", caption, df))
+            nb_tables = site.read_tables(nbformat.read(r.ipynb_path, as_version=4))
+            for name, caption, df, file in site.workbook_tables(nb_tables, folder=f"tables/{r.name}"):
+                tables.append((f"{r.name[:2]} {caption}", caption, df, file))
     if tables:
         site.write_workbook(tables, folder / "results.xlsx", lang=lang,
                             title=("政治生态分析研判结果 " if lang == "zh" else "Political ecology results ") + label)

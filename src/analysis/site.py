@@ -591,26 +591,34 @@ _NUMBER_FORMATS = {"percent": "0.0%", "p": "0.000", "count": "#,##0", "rank": "0
                    "score": "0.00", "number": "0.00", "slope": "0.000"}
 
 
-def write_workbook(tables: list[tuple[str, str, pd.DataFrame]], path: str | Path, lang: str = "zh",
-                   title: str = "") -> Path:
+#: a table longer than this is not copied into the officials' workbook: its contents row links
+#: the table's own XLSX file instead (see docs/decisions.md, "The officials' workbook")
+WORKBOOK_MAX_ROWS = 5000
+
+
+def write_workbook(tables: list[tuple], path: str | Path, lang: str = "zh", title: str = "",
+                   max_rows: int = WORKBOOK_MAX_ROWS) -> Path:
     """One workbook for officials: a contents sheet with links, then one sheet per table.
 
-    ``tables`` is ``[(name, caption, DataFrame)]``; the sheet name is the (Chinese) name made
-    Excel-valid and unique (:func:`sheet_names`). Every sheet has its caption in row 1, the
-    column labels of the glossary in row 2 (frozen below it, with an autofilter), grade cells
-    in the grade colours, and number formats by the column's kind (percent, p-value, counts,
-    two decimals). Text that a spreadsheet would run as a formula is neutralised. Written in
+    ``tables`` is ``[(name, caption, DataFrame)]`` or ``[(name, caption, DataFrame, file)]``;
+    the sheet name is the (Chinese) name made Excel-valid and unique (:func:`sheet_names`).
+    Every sheet has its caption in row 1, the column labels of the glossary in row 2 (frozen
+    below it, with an autofilter), grade cells in the grade colours, and number formats by the
+    column's kind (percent, p-value, counts, two decimals). Text that a spreadsheet would run as
+    a formula is neutralised. A table of more than ``max_rows`` rows that has a ``file`` (its own
+    XLSX, relative to ``path``) gets no sheet: its contents row links that file. Written in
     openpyxl's write-only mode (rows streamed, styles shared by column), byte-identical for
     the same tables. Returns the path.
     """
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    names = sheet_names([n for n, _, _ in tables])
-    frames = [neutralise_formulas(df.reset_index(drop=True)) for _, _, df in tables]
-    _contents_sheet(wb, title, [c for _, c, _ in tables], names, [len(f) for f in frames], lang)
-    for (_, caption, _), sheet, data in zip(tables, names, frames):
-        _table_sheet(wb.create_sheet(sheet), str(caption), data, lang)
+    names = sheet_names([t[0] for t in tables])
+    files = [t[3] if len(t) > 3 and len(t[2]) > max_rows else None for t in tables]
+    _contents_sheet(wb, title, [t[1] for t in tables], names, [len(t[2]) for t in tables], files, lang)
+    for (_, caption, df, *_), sheet, file in zip(tables, names, files):
+        if not file:
+            _table_sheet(wb.create_sheet(sheet), str(caption), neutralise_formulas(df.reset_index(drop=True)), lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_save(wb))  # same tables, same bytes
@@ -627,8 +635,10 @@ def _styled(ws, value=None, **style):
     return cell
 
 
-def _contents_sheet(wb, title: str, captions: list, sheets: list[str], rows: list[int], lang: str) -> None:
-    """The first sheet: the title, then one row per table with a link to its sheet."""
+def _contents_sheet(wb, title: str, captions: list, sheets: list[str], rows: list[int], files: list,
+                    lang: str) -> None:
+    """The first sheet: the title, then one row per table with a link to its sheet, or to its own
+    file where the table is too long for this workbook."""
     from openpyxl.styles import Font
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -640,9 +650,14 @@ def _contents_sheet(wb, title: str, captions: list, sheets: list[str], rows: lis
     toc.append([_styled(toc, title or ("目录" if zh else "Contents"), font=Font(bold=True, size=14))])
     toc.append([_styled(toc, h, font=Font(bold=True)) for h in
                 (["序号", "工作表", "表名", "行数"] if zh else ["No.", "Sheet", "Table", "Rows"])])
-    for i, (caption, sheet, n) in enumerate(zip(captions, sheets, rows), start=1):
-        link = _styled(toc, sheet, style="Hyperlink")
-        link.hyperlink = Hyperlink(ref="", location=f"'{sheet}'!A1")  # a link inside the workbook
+    for i, (caption, sheet, n, file) in enumerate(zip(captions, sheets, rows, files), start=1):
+        if file:  # a link to the table's own file, beside this workbook
+            link = _styled(toc, file, style="Hyperlink")
+            link.hyperlink = Hyperlink(ref="", target=file)
+            caption = f"{caption}({'行数较多,见单独文件' if zh else 'long table: in its own file'})"
+        else:
+            link = _styled(toc, sheet, style="Hyperlink")
+            link.hyperlink = Hyperlink(ref="", location=f"'{sheet}'!A1")  # a link inside the workbook
         toc.append([i, link, str(caption), n])
 
 
@@ -710,16 +725,17 @@ def _put(cell):
     return put
 
 
-def workbook_tables(nb_tables: list[dict[str, Any]]) -> list[tuple[str, str, pd.DataFrame]]:
-    """``(name, caption, DataFrame)`` of the tables :func:`read_tables` returns, typed
+def workbook_tables(nb_tables: list[dict[str, Any]], folder: str = "") -> list[tuple[str, str, pd.DataFrame, str]]:
+    """``(name, caption, DataFrame, file)`` of the tables :func:`read_tables` returns, typed
     (:func:`table_frame`: codes such as ``010`` stay text). The sheet name is the caption (made
-    Excel-valid by :func:`write_workbook`)."""
+    Excel-valid by :func:`write_workbook`); ``file`` is the table's own XLSX under ``folder``
+    (where the runner writes it), "" without a folder."""
     out = []
     for t in nb_tables:
         if not t.get("csv"):
             continue
         caption = str(t.get("caption") or t["name"])
-        out.append((caption, caption, table_frame(t)))
+        out.append((caption, caption, table_frame(t), f"{folder}/{t['name']}.xlsx" if folder else ""))
     return out
 
 
