@@ -83,3 +83,35 @@ def share_text(data: pd.DataFrame) -> pd.DataFrame:
     for c, cat in columns.items():
         out[c] = cat.astype(data[c].dtype)
     return out
+
+
+def coded(data: pd.DataFrame, columns: Iterable[str], like: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A copy of ``data`` with the ``columns`` it has as categoricals with sorted categories (those
+    of the same column of ``like`` where they hold every value), so that orders are unchanged.
+    Grouping, sorting and joining then work on integer codes instead of hashing text: seconds for
+    the millions of rows of a national panel. :func:`decoded` undoes it.
+
+    >>> d = coded(pd.DataFrame({"u": pd.array(["U2", "U1", "U2"], dtype="str"), "x": [1, 2, 3]}), ["u", "v"])
+    >>> list(d.u.cat.categories), d.u.cat.codes.tolist()
+    (['U1', 'U2'], [1, 0, 1])
+    >>> decoded(d, like=pd.DataFrame({"u": pd.array([], dtype="str")})).u.dtype
+    <StringDtype(storage='python', na_value=nan)>
+    """
+    out = data.copy()
+    for c in columns:
+        if c not in out.columns or isinstance(out[c].dtype, pd.CategoricalDtype):
+            continue
+        cats = like[c].cat.categories if like is not None and c in like.columns else None
+        known = cats is not None and bool(out[c].dropna().isin(cats).all())
+        out[c] = pd.Categorical(out[c], categories=cats if known else None)
+    return out
+
+
+def decoded(data: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with its categorical columns back to the dtype of the same column in ``like``
+    (``str`` where ``like`` has no such column); :func:`coded` in reverse."""
+    out = data.copy(deep=False)
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(like[c].dtype if c in like.columns else "str")
+    return out

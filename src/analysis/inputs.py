@@ -17,6 +17,7 @@ import pandas as pd
 
 from .config import RunConfig
 from .errors import ConfigError
+from .frames import coded, decoded
 
 
 @dataclass
@@ -70,8 +71,11 @@ def prepare_inputs(tables, config: RunConfig, *, uncertainty: bool = True, perio
         raise ConfigError(f"数据仓库 {tables.path} 中没有观测数据,请先用 analysis ingest 导入 / the warehouse "
                           f"{tables.path} holds no observations: load data with `analysis ingest` first")
     index_config = config.index_config()
-    values = yearly_values(tables.observations, tables.framework, tables.units)
-    index = build_index(values, tables.framework, tables.units, index_config, observations=tables.observations)
+    # the observations' codes as categoricals while the index is built (integer grouping: 5 s
+    # of a national run); the tables the notebooks receive keep their text columns
+    obs = coded(tables.observations, ["unit_id", "period", "indicator"])
+    values = decoded(yearly_values(obs, tables.framework, tables.units), like=tables.observations)
+    index = build_index(values, tables.framework, tables.units, index_config, observations=obs)
     unc = run_uncertainty(values, tables.framework, tables.units, index_config, executor=executor) if uncertainty else None
     from . import __version__
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..frames import coded, decoded
 from ..multitest import METHODS as ADJUST_METHODS, adjust_pvalues
 from .changepoint import pettitt
 from .mk import mann_kendall
@@ -206,7 +207,7 @@ def trend_findings(yearly_scores: pd.DataFrame, quarterly_scores: pd.DataFrame |
     variant = getattr(stats, "mk_variant", "original")
     min_units = getattr(stats, "min_group_size", 3)
     panel_se = getattr(stats, "panel_se", "linearmodels")
-    ys = _coded(yearly_scores[(yearly_scores["year"] <= year) & yearly_scores["score"].notna()])
+    ys = coded(yearly_scores[(yearly_scores["year"] <= year) & yearly_scores["score"].notna()], KEYS)
     meta = ys.drop_duplicates(["unit_id", "node"]).set_index(["unit_id", "node"])[["level", "region", "type"]]
     root = ys.loc[ys["level"] == ys["level"].min(), "node"].iloc[0] if len(ys) else None
 
@@ -216,7 +217,7 @@ def trend_findings(yearly_scores: pd.DataFrame, quarterly_scores: pd.DataFrame |
         q = quarterly_scores[(quarterly_scores["year"] <= year) & quarterly_scores["score"].notna()].copy()
         if "node" not in q.columns:
             q["node"] = root
-        q = _coded(q, like=ys)
+        q = coded(q, KEYS, like=ys)
     parts = []
     if len(q):
         sr = seasonal_mann_kendall(q, time="year", season="period", value="score", by=["unit_id", "node"],
@@ -306,33 +307,13 @@ def trend_findings(yearly_scores: pd.DataFrame, quarterly_scores: pd.DataFrame |
     headlines = _headlines(units, groups, cpt, framework, alpha=alpha)
     settings = {"year": year, "alpha": alpha, "fdr_method": method, "fdr_family": rule, "mk_variant": variant,
                 "panel_se": panel_se}
-    return TrendFindings(units=_decoded(units, yearly_scores), groups=_decoded(groups, yearly_scores),
-                         change_points=_decoded(cpt.reset_index(drop=True), yearly_scores), power=power,
+    return TrendFindings(units=decoded(units, yearly_scores), groups=decoded(groups, yearly_scores),
+                         change_points=decoded(cpt.reset_index(drop=True), yearly_scores), power=power,
                          headlines=headlines, settings=settings)
 
 
+#: the key columns coded as categoricals while the tests run (:func:`analysis.frames.coded`)
 KEYS = ("unit_id", "node", "region", "type")
-
-
-def _coded(df: pd.DataFrame, like: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``df`` with its text keys as categoricals (sorted categories, so orders are unchanged):
-    every grouping of the tests below then works on integer codes instead of hashing text
-    (seconds for the 2 M scores of a national panel). ``like`` gives the categories to share."""
-    out = df.copy()
-    for c in KEYS:
-        if c in out.columns and not isinstance(out[c].dtype, pd.CategoricalDtype):
-            cats = like[c].cat.categories if like is not None and c in like.columns else None
-            out[c] = pd.Categorical(out[c], categories=cats) if cats is not None and out[c].isin(cats).all() \
-                else pd.Categorical(out[c])
-    return out
-
-
-def _decoded(df: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
-    """The keys back to the dtype of the caller's table."""
-    for c in KEYS:
-        if c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype):
-            df[c] = df[c].astype(like[c].dtype if c in like.columns else object)
-    return df
 
 
 def _power_table(units, groups, cpt, ys, q, *, alpha, method, reps, seed) -> pd.DataFrame:
