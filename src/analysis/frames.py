@@ -94,8 +94,6 @@ def coded(data: pd.DataFrame, columns: Iterable[str], like: pd.DataFrame | None 
     >>> d = coded(pd.DataFrame({"u": pd.array(["U2", "U1", "U2"], dtype="str"), "x": [1, 2, 3]}), ["u", "v"])
     >>> list(d.u.cat.categories), d.u.cat.codes.tolist()
     (['U1', 'U2'], [1, 0, 1])
-    >>> decoded(d, like=pd.DataFrame({"u": pd.array([], dtype="str")})).u.dtype
-    <StringDtype(storage='python', na_value=nan)>
     """
     out = data.copy()
     for c in columns:
@@ -109,7 +107,13 @@ def coded(data: pd.DataFrame, columns: Iterable[str], like: pd.DataFrame | None 
 
 def decoded(data: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
     """``data`` with its categorical columns back to the dtype of the same column in ``like``
-    (``str`` where ``like`` has no such column); :func:`coded` in reverse."""
+    (``str`` where ``like`` has no such column); :func:`coded` in reverse.
+
+    >>> d = pd.DataFrame({"u": pd.array(["U2", "U1"], dtype="str")})
+    >>> back = decoded(coded(d, ["u"]), like=d)
+    >>> back.u.equals(d.u), back.u.dtype == d.u.dtype
+    (True, True)
+    """
     out = data.copy(deep=False)
     for c in out.columns:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
