@@ -251,6 +251,14 @@ def kernel_log(out_dir: Path, name: str):
             os.close(saved)
 
 
+def _warm_worker() -> None:
+    """A notebook worker's first task: the imports of a job (papermill, nbformat, the page export)."""
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import site  # noqa: F401
+
+
 def _execute_job(job: dict[str, Any]) -> NotebookResult:
     """Worker entry point (top level so it pickles)."""
     with kernel_log(job.get("audit_dir") or job["out_dir"], job["name"]):
@@ -451,6 +459,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{label}.partial-", dir=out))
     audit_final = catalog.audit_folder(out, label)
     audit_dir = Path(tempfile.mkdtemp(prefix=f".{label}.partial-", dir=_mkdir(audit_final.parent))) if cfg.publish else tmp_dir
+    pool = None
     try:
         if only or units:  # a partial run keeps the reports it does not rerun
             # (in publish mode nothing but publishable files is carried into the published folder)
@@ -468,6 +477,13 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
             checked.append((path, declared_parameters(path), cfg.parameters.get(name, {}) or {}))
         diagnoses = any(p.stem in cfg.batch_notebooks for p, _, _ in checked)
         wanted = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) if diagnoses else []
+        n_jobs = sum(len(wanted) if p.stem in cfg.batch_notebooks else 1 for p, _, _ in checked)
+        workers = max(1, min(jobs or os.cpu_count() or 1, n_jobs or 1))
+        # the notebook workers start now and import what a job needs while this process builds the
+        # inputs (on one core): some 3 s per worker that the notebook stage no longer waits for
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        for _ in range(workers):
+            pool.submit(_warm_worker)
         from .parallel import executor
 
         with executor(cfg.scheduler or None, 1) as ex:  # Dask when a scheduler is named, else in this process
@@ -511,14 +527,13 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
                 jobs_spec.append(spec | dict(parameters=base, name=name, title=title))
         # every parameter set is valid: now run the longest jobs first so that the pool drains evenly
         jobs_spec = _longest_first(jobs_spec, _previous_seconds(out, label, audit_final))
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_spec) or 1))
         results: list[NotebookResult] = []
-        with _progress(len(jobs_spec)) as bar, \
-                ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with _progress(len(jobs_spec)) as bar:
             futures = [pool.submit(_execute_job, {**j, "check": False}) for j in jobs_spec]
             for fut in as_completed(futures):
                 results.append(fut.result())
                 bar.update(1)
+        pool.shutdown()
         stages["notebooks"] = time.perf_counter() - t0 - sum(stages.values())
         order = {j["name"]: i for i, j in enumerate(sorted(jobs_spec, key=lambda j: j["name"]))}
         results.sort(key=lambda r: order[r.name])
@@ -552,6 +567,8 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         if cfg.publish:
             _swap_into_place(audit_dir, audit_final)
     except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         shutil.rmtree(tmp_dir, ignore_errors=True)
         if cfg.publish:
             shutil.rmtree(audit_dir, ignore_errors=True)
