@@ -63,3 +63,22 @@ def test_content_hash_changes_with_any_cell_and_not_with_reading(loaded_warehous
             h1 = wh.content_hash()
         assert h1 != h0
         h0 = h1
+
+
+def test_observations_read_as_codes_equal_the_plain_read(loaded_warehouse, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(loaded_warehouse, path)
+    with W.Warehouse(path) as wh:  # a missing source and a code that sorts first must come through
+        wh.con.execute("UPDATE observations SET source = NULL WHERE rowid % 7 = 0")
+        wh.con.execute("UPDATE observations SET unit_id = 'A0' WHERE rowid = 5")
+    plain = duckdb.connect(str(path), read_only=True).execute(
+        "SELECT * FROM observations ORDER BY unit_id, year, period, indicator").df()
+    with W.Warehouse(path, read_only=True) as wh:
+        coded = wh.table("observations")
+    pd.testing.assert_frame_equal(coded, plain)
+    assert coded.source.isna().sum() == plain.source.isna().sum() > 0 and coded.unit_id.iloc[0] == "A0"
+    assert coded.unit_id.iloc[-1] is coded.unit_id[coded.unit_id == coded.unit_id.iloc[-1]].iloc[0]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .config import RunConfig
 from .errors import ConfigError
-from .frames import repeated_text, share_text
+from .frames import repeated_text
 from .params import load_yaml
 
 ROOT = Path(os.environ.get("ANALYSIS_ROOT") or Path(__file__).resolve().parents[2])
@@ -144,8 +144,8 @@ def read_warehouse(path: str | Path | None = None) -> WarehouseTables:
     if not path.exists():
         raise ConfigError(f"找不到数据仓库 {path} / warehouse not found: {path}")
     with Warehouse(path, read_only=True) as wh:
-        # codes repeat over millions of observation rows: one string object per code (share_text)
-        return WarehouseTables(framework=wh.framework(), units=wh.units(), observations=share_text(wh.observations()),
+        # codes repeat over millions of observation rows: they arrive as one string object per code
+        return WarehouseTables(framework=wh.framework(), units=wh.units(), observations=wh.observations(),
                                problems=wh.problems(), focal_units=wh.focal_units(), provenance=wh.provenance(),
                                content_hash=wh.content_hash(), schema_version=wh.schema_version(),
                                path=str(path.resolve()), status_history=wh.status_history(),

@@ -65,26 +65,6 @@ def repeated_text(data: pd.DataFrame, min_rows: int = 1000) -> dict:
     return out
 
 
-def share_text(data: pd.DataFrame) -> pd.DataFrame:
-    """``data`` with each repeated text column rebuilt so that equal values are one string
-    object: a string caches its hash, so grouping, sorting and joining on codes of a national
-    panel (millions of rows, a few thousand codes) hash each code once instead of once per row,
-    and the column holds pointers instead of copies. Values and dtypes are unchanged.
-
-    >>> d = pd.DataFrame({"u": pd.array(["U1", "U2", None] * 400, dtype="str")})
-    >>> shared = share_text(d)
-    >>> shared.u.equals(d.u), shared.u[0] is shared.u[3]
-    (True, True)
-    """
-    columns = repeated_text(data)
-    if not columns:
-        return data
-    out = data.copy(deep=False)
-    for c, cat in columns.items():
-        out[c] = cat.astype(data[c].dtype)
-    return out
-
-
 def coded(data: pd.DataFrame, columns: Iterable[str], like: pd.DataFrame | None = None) -> pd.DataFrame:
     """A copy of ``data`` with the ``columns`` it has as categoricals with sorted categories (those
     of the same column of ``like`` where they hold every value), so that orders are unchanged.

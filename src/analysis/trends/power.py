@@ -18,6 +18,7 @@ TESTS = ("mk_exact", "mk_normal", "seasonal_permutation", "seasonal_normal", "pe
          "regional_permutation")
 
 
+@lru_cache(maxsize=4096)  # a pure function of a few lengths, asked once per series
 def smallest_p(test: str, n: int, *, seasons: int = 1, alternative: str = "two-sided") -> float:
     r"""Smallest attainable p of ``test`` on ``n`` values (years for the seasonal tests).
 
