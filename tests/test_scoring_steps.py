@@ -170,6 +170,18 @@ def test_robust_z_hand():
     assert np.isnan(robust_z_history(np.array([[0.0, 0.0, 0.0, 5.0]]), 3)[0, 3])
 
 
+def test_row_median_is_numpys_nanmedian_bit_for_bit():
+    from analysis.scoring.warning import _row_median
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(2000, 9)).round(2)  # rounded: ties, as in reported values
+    a[rng.random(a.shape) < 0.3] = np.nan
+    a[0] = np.nan  # a row without values
+    with pytest.warns(RuntimeWarning):  # numpy warns on the all-NaN row
+        expected = np.nanmedian(a, axis=1)
+    assert np.array_equal(_row_median(a), expected, equal_nan=True)
+
+
 def test_quarterly_threshold_and_unusual_change():
     cfg = IndexConfig.from_dict({"warning": {"thresholds": {"M23": {"above": 2}}}}).warning
     q = []

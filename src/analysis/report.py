@@ -154,29 +154,33 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
         if len(ints) and bool((ints == ints.round()).all()) and bool((ints.abs() < 1e15).all()):
             kind = "count"
     order = list(GRADES)
-    cells = []
-    for value in values:
+
+    def cell(value) -> tuple[str, str, str]:
         if _is_missing(value):
-            cells.append(("—", "", "num" if numeric else ""))
-            continue
+            return "—", "", "num" if numeric else ""
         if kind == "grade" and grade_code(value) is not None:
             code = grade_code(value)
-            cells.append((grade_label(code, lang), str(order.index(code)), f"grade grade-{code}"))
-            continue
+            return grade_label(code, lang), str(order.index(code)), f"grade grade-{code}"
         if isinstance(value, (bool, np.bool_)):
-            text = value_label(str(bool(value)), lang)
-            cells.append((text, "1" if value else "0", ""))
-            continue
+            return value_label(str(bool(value)), lang), "1" if value else "0", ""
         if numeric:
             v = float(value)
             key = repr(0.0 if abs(v) < ZERO_TOLERANCE else v)  # residue sorts as the 0 it shows
-            cells.append((format_number(v, kind, fraction), key, "num"))
-            continue
+            return format_number(v, kind, fraction), key, "num"
         text = str(value)
         if kind != "code":
             text = value_label(text, lang, column)
-        cls = "code" if kind == "code" else ("long" if len(text) > 40 else "")
-        cells.append((text, _pinyin_key(text), cls))
+        return text, _pinyin_key(text), "code" if kind == "code" else ("long" if len(text) > 40 else "")
+
+    # a value is formatted once per column (codes, categories and grades repeat down a long table)
+    seen: dict = {}
+    cells = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            cells.append(seen[key] if key in seen else seen.setdefault(key, cell(value)))
+        except TypeError:  # an unhashable value
+            cells.append(cell(value))
     return cells
 
 

@@ -251,12 +251,12 @@ def kernel_log(out_dir: Path, name: str):
             os.close(saved)
 
 
-def _warm_worker() -> None:
-    """A notebook worker's first task: the imports of a job (papermill, nbformat, the page export)."""
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-
+def _declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
+    """:func:`analysis.params.declared_parameters`, as a notebook worker's first task: it also
+    imports what a job needs (papermill, nbformat, the page export)."""
     from . import site  # noqa: F401
+
+    return declared_parameters(notebook)
 
 
 def _execute_job(job: dict[str, Any]) -> NotebookResult:
@@ -469,21 +469,19 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
                 if old.is_dir():
                     shutil.copytree(old, new, dirs_exist_ok=True, ignore=skip)
         jobs_spec: list[dict[str, Any]] = []
-        checked: list[tuple[Path, dict, dict]] = []
-        for name in _select(names, only):
-            path = nb_dir / f"{name}.ipynb"
+        selected = [nb_dir / f"{name}.ipynb" for name in _select(names, only)]
+        for path in selected:
             if not path.exists():
                 raise ConfigError(f"找不到笔记本 {path} / notebook not found: {path}")
-            checked.append((path, declared_parameters(path), cfg.parameters.get(name, {}) or {}))
-        diagnoses = any(p.stem in cfg.batch_notebooks for p, _, _ in checked)
+        diagnoses = any(p.stem in cfg.batch_notebooks for p in selected)
         wanted = diagnosis_batches(tables.units, tables.focal_units, int(year), cfg, units) if diagnoses else []
-        n_jobs = sum(len(wanted) if p.stem in cfg.batch_notebooks else 1 for p, _, _ in checked)
+        n_jobs = sum(len(wanted) if p.stem in cfg.batch_notebooks else 1 for p in selected)
         workers = max(1, min(jobs or os.cpu_count() or 1, n_jobs or 1))
-        # the notebook workers start now and import what a job needs while this process builds the
-        # inputs (on one core): some 3 s per worker that the notebook stage no longer waits for
+        # the notebook workers start now and read the notebooks' parameter declarations (importing
+        # papermill and the page export, as a job does) while this process builds the inputs on one
+        # core: some 3 s per worker, and 2.5 s of this process, that the run no longer waits for
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-        for _ in range(workers):
-            pool.submit(_warm_worker)
+        declarations = {p: pool.submit(_declared_parameters, p) for p in selected}
         from .parallel import executor
 
         with executor(cfg.scheduler or None, 1) as ex:  # Dask when a scheduler is named, else in this process
@@ -505,6 +503,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         # the kernels read the inputs from the file: this process lets go of its copy (at national
         # scale some 2 GB) while they run, and reads it back only for the region and area pages
         run_id, warehouse_path, roster = inputs.run_id, tables.path, inputs.units
+        checked = [(p, declarations[p].result(), cfg.parameters.get(p.stem, {}) or {}) for p in selected]
         del inputs, tables
         _release_memory()
         common = {"year": int(year), "period": period, "warehouse": warehouse_path, "lang": cfg.lang, "publish": cfg.publish,
@@ -528,10 +527,12 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         # every parameter set is valid: now run the longest jobs first so that the pool drains evenly
         jobs_spec = _longest_first(jobs_spec, _previous_seconds(out, label, audit_final))
         results: list[NotebookResult] = []
+        sheets: dict[str, list[tuple]] = {}  # each notebook's part of the workbook, read while the others run
         with _progress(len(jobs_spec)) as bar:
             futures = [pool.submit(_execute_job, {**j, "check": False}) for j in jobs_spec]
             for fut in as_completed(futures):
                 results.append(fut.result())
+                sheets[results[-1].name] = _workbook_sheets(results[-1])
                 bar.update(1)
         pool.shutdown()
         stages["notebooks"] = time.perf_counter() - t0 - sum(stages.values())
@@ -556,7 +557,7 @@ def _run_year(year: int, warehouse: Path, config: RunConfig | str | Path | None 
         shutil.rmtree(inputs_path.parent, ignore_errors=True)
         write_year_index(tmp_dir, site_manifest(manifest) | groups, lang=cfg.lang,
                          finder=_finder(results, roster, tmp_dir, cfg))
-        _write_outputs(results, tmp_dir, cfg.lang, label, pdf)
+        _write_outputs([t for r in results for t in sheets[r.name]], tmp_dir, cfg.lang, label, pdf)
         stages["pages"] = time.perf_counter() - t0 - sum(stages.values())
         manifest["run"]["stages"] = {k: round(v, 2) for k, v in stages.items()}
         manifest["run"] |= {"finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -663,20 +664,27 @@ def _finder(results: list[NotebookResult], units, folder: Path, cfg: RunConfig) 
     return finder_data(reports, labels, diagnoses)
 
 
-def _write_outputs(results: list[NotebookResult], folder: Path, lang: str, label: str, pdf: bool) -> None:
-    """The officials' formats: every table of the run in one workbook (``results.xlsx``, already
-    through the publish filter; a table too long for it is linked to its own XLSX under
-    ``tables/``), and with ``pdf`` a PDF of every page beside it."""
+def _workbook_sheets(r: NotebookResult) -> list[tuple]:
+    """The tables a notebook gives the officials' workbook, ``(sheet, caption, DataFrame, file)``
+    (:func:`analysis.site.write_workbook`; none from a diagnosis batch, which has a page per unit)."""
     import nbformat
 
     from . import site
 
-    tables = []
-    for r in results:
-        if r.ipynb_path and Path(r.ipynb_path).exists() and not r.units:  # diagnoses: one page per unit instead
-            nb_tables = site.read_tables(nbformat.read(r.ipynb_path, as_version=4))
-            for name, caption, df, file in site.workbook_tables(nb_tables, folder=f"tables/{r.name}"):
-                tables.append((f"{r.name[:2]} {caption}", caption, df, file))
+    if not r.ipynb_path or not Path(r.ipynb_path).exists() or r.units:
+        return []
+    tables = site.read_tables(nbformat.read(r.ipynb_path, as_version=4))
+    return [(f"{r.name[:2]} {caption}", caption, df, file)
+            for _, caption, df, file in site.workbook_tables(tables, folder=f"tables/{r.name}")]
+
+
+def _write_outputs(tables: list[tuple], folder: Path, lang: str, label: str, pdf: bool) -> None:
+    """The officials' formats: every table of the run in one workbook (``results.xlsx``, already
+    through the publish filter; a table too long for it is linked to its own XLSX under
+    ``tables/``), and with ``pdf`` a PDF of every page beside it. ``tables``: the
+    :func:`_workbook_sheets` of the run's notebooks, in their order."""
+    from . import site
+
     if tables:
         site.write_workbook(tables, folder / "results.xlsx", lang=lang,
                             title=("政治生态分析研判结果 " if lang == "zh" else "Political ecology results ") + label)

@@ -97,7 +97,8 @@ def _classify(df: pd.DataFrame, *, alpha: float, method: str, sign_col: str,
     at_length = ~(p_min >= alpha)  # NaN p_min (untestable for another reason) stays True here
     df["testable_at_length"] = (reason == "") & at_length
     short = (reason == "") & ~at_length
-    reason[short] = [REASON_LENGTH.format(p=pm, a=alpha) for pm in p_min[short]]
+    text = {pm: REASON_LENGTH.format(p=pm, a=alpha) for pm in np.unique(p_min[short])}  # a few lengths
+    reason[short] = [text[pm] for pm in p_min[short]]
     eligible = (reason == "") & df["p"].notna().to_numpy()
     p = np.where(eligible, df["p"].to_numpy(dtype=float), np.nan)
     p_adj = np.full(len(df), np.nan)
