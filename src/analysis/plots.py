@@ -219,7 +219,9 @@ def rank_plot(ranks: pd.DataFrame, unit: str = "unit", year: str = "year", rank:
     highlight = [h for h in (highlight or []) if h in set(ranks[unit])][:MAX_SERIES]
     n_units = ranks[unit].nunique()
     context = ranks[~ranks[unit].isin(highlight)].sort_values([unit, year])
-    lines = [part[[year, rank]].to_numpy(dtype=float) for _, part in context.groupby(unit, sort=True)]
+    ids = context[unit].to_numpy()  # sorted: each unit's rows are one run, cut where the unit changes
+    lines = np.split(context[[year, rank]].to_numpy(dtype=float), np.flatnonzero(ids[1:] != ids[:-1]) + 1) \
+        if len(context) else []
     # one collection for the grey lines; beyond a few hundred units it is drawn as an image
     # inside the SVG, so a national panel's chart stays light to draw and to send
     ax.add_collection(LineCollection(lines, linewidths=0.7, colors=_CONTEXT, alpha=0.6, zorder=1,

@@ -110,7 +110,7 @@ def column_label(column, lang: str = "zh", extra: dict | None = None) -> str:
     return label(column, lang, extra)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)  # every unit name of a national panel, and more
 def _pinyin_key(text: str) -> str:
     """Sort key of a text: Chinese characters by their pinyin (pypinyin), other characters as they are."""
     if not re.search(r"[\u4e00-\u9fff]", text):
