@@ -566,7 +566,7 @@ class Report:
         file (``data-an-csv``); :func:`analysis.site.export_html` points it at the CSV the
         runner writes under ``tables/``, or embeds the CSV where there is no such file. The
         record carries the CSV (text), the type of each column (:func:`column_types`, so the
-        runner writes typed XLSX without the kernel paying for openpyxl) and the units the
+        runner writes typed XLSX without the kernel paying for a spreadsheet writer) and the units the
         table holds (:func:`table_units`, for the unit finder of the index page).
         """
         csv_data = csv_bytes(data)

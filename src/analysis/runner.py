@@ -49,7 +49,7 @@ from .params import check_parameters, declared_parameters, dump_yaml
 KERNEL_NAME = "analysis"
 #: packages whose versions go into the manifest
 PACKAGES = ["analysis", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "mplfonts",
-            "duckdb", "papermill", "nbconvert", "nbclient", "ipykernel", "jupyter_client", "openpyxl",
+            "duckdb", "papermill", "nbconvert", "nbclient", "ipykernel", "jupyter_client", "openpyxl", "xlsxwriter",
             "scikit-posthocs", "pymannkendall", "pingouin", "inequality", "giddy", "SALib"]
 
 

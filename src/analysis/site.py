@@ -519,7 +519,7 @@ def sheet_names(names: list[str]) -> list[str]:
 
 def reproducible_xlsx(data: bytes) -> bytes:
     """The same workbook with the creation time and every ZIP entry's time set to a fixed date,
-    so that the same tables give the same bytes (openpyxl stamps the current time into
+    so that the same tables give the same bytes (a writer stamps the current time into
     ``docProps/core.xml`` and into every ZIP entry)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -536,7 +536,7 @@ def reproducible_xlsx(data: bytes) -> bytes:
 
 
 def excel_values(values: pd.Series) -> list:
-    """The cells of one column as openpyxl writes them: Python numbers, text, booleans and
+    """The cells of one column as a workbook writes them: Python numbers, text, booleans and
     datetimes; None where missing; ±inf as the text ``inf`` / ``-inf`` (Excel has no infinity);
     datetimes with a time zone as text (Excel has no time zones).
 
