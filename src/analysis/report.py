@@ -176,11 +176,14 @@ def format_cells(values: pd.Series, column: str, lang: str = "zh", grade: bool =
     seen: dict = {}
     cells = []
     for value in values:
+        key = (type(value), value)
         try:
-            key = (type(value), value)
-            cells.append(seen[key] if key in seen else seen.setdefault(key, cell(value)))
+            if key not in seen:
+                seen[key] = cell(value)
         except TypeError:  # an unhashable value
             cells.append(cell(value))
+            continue
+        cells.append(seen[key])
     return cells
 
 

@@ -649,7 +649,7 @@ def _contents_sheet(wb, title: str, captions: list, sheets: list[str], rows: lis
             caption = f"{caption}({'行数较多,见单独文件' if zh else 'long table: in its own file'})"
         else:  # a link inside the workbook
             toc.write_url(i + 1, 1, f"internal:'{sheet}'!A1", string=sheet)
-        toc.write_row(i + 1, 0, [i])
+        toc.write(i + 1, 0, i)
         toc.write_row(i + 1, 2, [str(caption), n])
 
 

@@ -40,6 +40,10 @@ OVERSIZED = {
     "tfpw": "TFPW 在 φ = 0.5 的 AR(1) 序列上实际拒绝率 13–26%(名义 5%)/ TFPW rejects 13–26% of AR(1) "
             "φ = 0.5 series at n = 8–30 (nominal 5%)",
 }
+
+#: the key columns coded as categoricals while the tests run (:func:`analysis.frames.coded`)
+KEYS = ("unit_id", "node", "region", "type")
+
 WHY_SEASONAL = "有季度累计值,用季节检验 / quarterly year-to-date values: seasonal test"
 WHY_YEARLY = "仅有年度值,用年度检验 / yearly values only: yearly test"
 WHY_MODERATED = ("序列短于 {k} 年:秩检验的最小 p 不足以通过多重校正,改用跨单位借用方差的调节 t 检验;秩检验见 rank_* 列 / "
@@ -311,10 +315,6 @@ def trend_findings(yearly_scores: pd.DataFrame, quarterly_scores: pd.DataFrame |
     return TrendFindings(units=decoded(units, yearly_scores), groups=decoded(groups, yearly_scores),
                          change_points=decoded(cpt.reset_index(drop=True), yearly_scores), power=power,
                          headlines=headlines, settings=settings)
-
-
-#: the key columns coded as categoricals while the tests run (:func:`analysis.frames.coded`)
-KEYS = ("unit_id", "node", "region", "type")
 
 
 def _power_table(units, groups, cpt, ys, q, *, alpha, method, reps, seed) -> pd.DataFrame:
